@@ -1,0 +1,11 @@
+/**
+ * mlflow-genai: MLflow 3's GenAI lifecycle for Node.js, in MLflow's own formats.
+ *
+ * Importing this module has no side effects and loads no optional peer dependency
+ * (@huggingface/transformers, @langchain/core, @aws-sdk/client-s3); each is loaded on first use.
+ * @packageDocumentation
+ */
+export * from './config/index.js';
+export * from './storage/index.js';
+export * from './tracking/index.js';
+export { MLFLOW_REFERENCE_VERSION, VERSION } from './version.js';

@@ -1,0 +1,232 @@
+import { resolveRegistryUri, resolveTrackingUri } from '../config/settings.js';
+import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag } from './entities/index.js';
+import { RunStatus, TERMINATED_STATUSES, ViewType, isRunStatus } from './entities/index.js';
+import { InvalidParameterError } from './errors.js';
+import type { SearchExperimentsQuery, SearchRunsQuery, TrackingStore } from './store.js';
+import { openTrackingStore } from './stores.js';
+import { MLFLOW_USER } from './tags.js';
+
+/** Options of {@link MlflowClient}. */
+export interface MlflowClientOptions {
+  /** Tracking URI; else `MLFLOW_TRACKING_URI`; else `sqlite:///mlflow.db` in the working directory. */
+  trackingUri?: string;
+  /** Registry URI; else `MLFLOW_REGISTRY_URI`; else the tracking URI. */
+  registryUri?: string;
+  /** Artifact root for experiments the embedded store creates; else `MLFLOW_DEFAULT_ARTIFACT_ROOT` or `./mlruns`. */
+  defaultArtifactRoot?: string;
+  /** A store to use instead of the one the URI selects (tests, custom backends). */
+  store?: TrackingStore;
+}
+
+/** Options of {@link MlflowClient.createRun}. */
+export interface CreateRunOptions {
+  /** Experiment to create the run in. */
+  experimentId: string;
+  /** Display name; a random name like `swift-otter-417` when absent. */
+  runName?: string;
+  /** Milliseconds since the Unix epoch; now by default. */
+  startTime?: number;
+  /** Run tags; `mlflow.user` also sets the run's user id. */
+  tags?: Record<string, string>;
+}
+
+/** A value MLflow accepts as a param or tag: stored as its string form. */
+export type LoggableValue = string | number | boolean | bigint | null | undefined | object;
+
+/**
+ * The tracking client: a camelCase mirror of Python's `mlflow.MlflowClient` (tracking methods).
+ * A client is a value bound to one tracking store; create several for several URIs.
+ */
+export class MlflowClient {
+  /** The tracking URI this client writes to. */
+  readonly trackingUri: string;
+  /** The registry URI this client uses for models and prompts. */
+  readonly registryUri: string;
+  /** The store behind this client. */
+  readonly store: TrackingStore;
+
+  constructor(options: MlflowClientOptions = {}) {
+    if (options.store) {
+      this.store = options.store;
+      this.trackingUri = options.store.trackingUri;
+    } else {
+      this.trackingUri = resolveTrackingUri(options.trackingUri);
+      this.store = openTrackingStore(
+        this.trackingUri,
+        options.defaultArtifactRoot === undefined ? {} : { defaultArtifactRoot: options.defaultArtifactRoot },
+      );
+    }
+    this.registryUri = resolveRegistryUri(options.registryUri, this.trackingUri);
+  }
+
+  // ------------------------------------------------------------ experiments
+
+  /** Creates an experiment and returns its id (`create_experiment`). */
+  createExperiment(name: string, options: { artifactLocation?: string; tags?: Record<string, string> } = {}): Promise<string> {
+    const tags = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: stringifyValue(value) }));
+    return this.store.createExperiment(name, options.artifactLocation ?? null, tags);
+  }
+
+  /** Fetches an experiment by id; throws RESOURCE_DOES_NOT_EXIST when there is none. */
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.store.getExperiment(experimentId);
+  }
+
+  /** Fetches an experiment by name, or null. */
+  getExperimentByName(name: string): Promise<Experiment | null> {
+    return this.store.getExperimentByName(name);
+  }
+
+  /** Searches experiments (`search_experiments`), one page at a time. */
+  searchExperiments(query: SearchExperimentsQuery = {}): Promise<PagedList<Experiment>> {
+    return this.store.searchExperiments(query);
+  }
+
+  /** Sets a tag on an experiment. */
+  setExperimentTag(experimentId: string, key: string, value: LoggableValue): Promise<void> {
+    return this.store.setExperimentTag(experimentId, key, stringifyValue(value));
+  }
+
+  /** Deletes a tag from an experiment. */
+  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return this.store.deleteExperimentTag(experimentId, key);
+  }
+
+  /** Marks an experiment and its runs deleted (restorable). */
+  deleteExperiment(experimentId: string): Promise<void> {
+    return this.store.deleteExperiment(experimentId);
+  }
+
+  /** Restores a deleted experiment and its runs. */
+  restoreExperiment(experimentId: string): Promise<void> {
+    return this.store.restoreExperiment(experimentId);
+  }
+
+  /** Renames an active experiment. */
+  renameExperiment(experimentId: string, newName: string): Promise<void> {
+    return this.store.renameExperiment(experimentId, newName);
+  }
+
+  // ------------------------------------------------------------ runs
+
+  /** Creates a run (`create_run`): `createRun({experimentId, runName, startTime, tags})` or `createRun(experimentId, {...})`. */
+  createRun(options: CreateRunOptions): Promise<Run>;
+  createRun(experimentId: string, options?: Omit<CreateRunOptions, 'experimentId'>): Promise<Run>;
+  createRun(first: string | CreateRunOptions, rest: Omit<CreateRunOptions, 'experimentId'> = {}): Promise<Run> {
+    const options: CreateRunOptions = typeof first === 'string' ? { ...rest, experimentId: first } : first;
+    const tags = options.tags ?? {};
+    return this.store.createRun({
+      experimentId: options.experimentId,
+      userId: tags[MLFLOW_USER] ?? 'unknown',
+      startTime: options.startTime ?? Date.now(),
+      tags: Object.entries(tags).map(([key, value]) => ({ key, value: stringifyValue(value) })),
+      runName: options.runName ?? null,
+    });
+  }
+
+  /** Fetches a run with its latest metrics, params and tags. */
+  getRun(runId: string): Promise<Run> {
+    return this.store.getRun(runId);
+  }
+
+  /** Updates a run's status and/or name (`update_run`). A terminal status also sets the end time. */
+  async updateRun(runId: string, options: { status?: RunStatus; name?: string } = {}): Promise<RunInfo> {
+    if (options.status !== undefined) checkStatus(options.status);
+    const endTime = options.status && TERMINATED_STATUSES.has(options.status) ? Date.now() : undefined;
+    return this.store.updateRunInfo(runId, {
+      ...(options.status === undefined ? {} : { status: options.status }),
+      ...(endTime === undefined ? {} : { endTime }),
+      ...(options.name === undefined ? {} : { runName: options.name }),
+    });
+  }
+
+  /** Ends a run with a status (FINISHED by default) and end time (`set_terminated`). */
+  async setTerminated(runId: string, status: RunStatus = RunStatus.FINISHED, endTime?: number): Promise<void> {
+    checkStatus(status);
+    await this.store.updateRunInfo(runId, { status, endTime: endTime ?? Date.now() });
+  }
+
+  /** Marks a run deleted (restorable). */
+  deleteRun(runId: string): Promise<void> {
+    return this.store.deleteRun(runId);
+  }
+
+  /** Restores a deleted run. */
+  restoreRun(runId: string): Promise<void> {
+    return this.store.restoreRun(runId);
+  }
+
+  // ------------------------------------------------------------ run data
+
+  /** Logs a parameter and returns the value as stored (params are immutable once logged). */
+  async logParam(runId: string, key: string, value: LoggableValue): Promise<string> {
+    const param: Param = { key, value: stringifyValue(value) };
+    await this.store.logBatch(runId, { params: [param] });
+    return param.value;
+  }
+
+  /** Logs one metric value (`log_metric`); timestamp defaults to now, step to 0. */
+  logMetric(runId: string, key: string, value: number, options: { timestamp?: number; step?: number } = {}): Promise<void> {
+    const metric: Metric = { key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 };
+    return this.store.logBatch(runId, { metrics: [metric] });
+  }
+
+  /** Logs metrics, params and tags in one transaction (`log_batch`). */
+  logBatch(
+    runId: string,
+    batch: { metrics?: Array<Omit<Metric, 'step'> & { step?: number }>; params?: Param[]; tags?: RunTag[] },
+  ): Promise<void> {
+    return this.store.logBatch(runId, {
+      metrics: (batch.metrics ?? []).map((m) => ({ ...m, step: m.step ?? 0 })),
+      params: (batch.params ?? []).map((p) => ({ key: p.key, value: stringifyValue(p.value) })),
+      tags: (batch.tags ?? []).map((t) => ({ key: t.key, value: stringifyValue(t.value) })),
+    });
+  }
+
+  /** Sets a run tag. */
+  setTag(runId: string, key: string, value: LoggableValue): Promise<void> {
+    return this.store.setTag(runId, key, stringifyValue(value));
+  }
+
+  /** Deletes a run tag. */
+  deleteTag(runId: string, key: string): Promise<void> {
+    return this.store.deleteTag(runId, key);
+  }
+
+  /** Every logged value of a metric, ordered by timestamp, step and value (`get_metric_history`). */
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const out: Metric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.getMetricHistory(runId, key, pageToken ? { maxResults: 25000, pageToken } : { maxResults: 25000 });
+      out.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** Searches runs with MLflow's filter grammar (`search_runs`), one page at a time. */
+  searchRuns(query: SearchRunsQuery): Promise<PagedList<Run>> {
+    return this.store.searchRuns({ runViewType: ViewType.ACTIVE_ONLY, ...query });
+  }
+}
+
+function checkStatus(status: string): void {
+  if (!isRunStatus(status)) {
+    throw new InvalidParameterError(
+      `Invalid run status '${status}'. Expected one of ${Object.values(RunStatus).join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * The string MLflow stores for a param or tag value. Strings pass through; booleans and null read
+ * as Python renders them (`True`, `False`, `None`) so both languages log the same text.
+ */
+export function stringifyValue(value: LoggableValue): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}

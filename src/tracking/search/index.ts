@@ -1,0 +1,52 @@
+/** Run and experiment search grammar: filters, order_by clauses and page tokens. */
+
+export {
+  DEFAULT_EXPERIMENT_ORDER_BY,
+  type ExperimentAttribute,
+  type ExperimentFilterClause,
+  type ExperimentOrderByClause,
+  NUMERIC_EXPERIMENT_ATTRIBUTES,
+  type NumericExperimentAttribute,
+  parseExperimentFilter,
+  parseExperimentId,
+  parseExperimentOrderBy,
+  resolveExperimentOrderBy,
+  VALID_EXPERIMENT_ORDER_BY_ATTRIBUTE_KEYS,
+  VALID_EXPERIMENT_SEARCH_ATTRIBUTE_KEYS,
+} from './experiments.js';
+export {
+  type Comparator,
+  DATASET_ATTRIBUTES,
+  type DatasetKey,
+  LIST_SUPPORTED_RUN_KEYS,
+  type ListComparator,
+  NUMERIC_RUN_ATTRIBUTES,
+  type NullComparator,
+  type NumericComparator,
+  type NumericRunAttribute,
+  type ParsedRunComparison,
+  parseRunComparisons,
+  parseRunFilter,
+  type RunFilterClause,
+  type RunSearchEntity,
+  type StringComparator,
+  type StringRunAttribute,
+  translateKeyAlias,
+  VALID_DATASET_COMPARATORS,
+  VALID_METRIC_COMPARATORS,
+  VALID_NUMERIC_ATTRIBUTE_COMPARATORS,
+  VALID_PARAM_COMPARATORS,
+  VALID_RUN_ORDER_BY_ATTRIBUTE_KEYS,
+  VALID_RUN_SEARCH_ATTRIBUTE_KEYS,
+  VALID_STRING_ATTRIBUTE_COMPARATORS,
+  VALID_TAG_COMPARATORS,
+  validateRunComparison,
+} from './filter.js';
+export { type OrderByClause, parseRunOrderBy, parseRunOrderByList, type RunOrderByClause } from './order-by.js';
+export {
+  createPageToken,
+  parseStartOffsetFromPageToken,
+  SEARCH_MAX_RESULTS_DEFAULT,
+  SEARCH_MAX_RESULTS_THRESHOLD,
+  validateMaxResults,
+} from './page-token.js';

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { VENV_MLFLOW } from './paths.js';
+
+/** A real `mlflow server` started for a test suite. */
+export interface MlflowServer {
+  /** e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  port: number;
+  /** The server's combined output so far (for failure messages). */
+  output(): string;
+  /** Stops the server (SIGTERM to its process group, SIGKILL after 10 s). */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts `mlflow server` from .venv on a free loopback port and waits for `/health`.
+ * `args` are extra CLI arguments (e.g. `['--artifacts-destination', 's3://bucket']`).
+ */
+export async function startMlflowServer(options: {
+  backendStoreUri: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}): Promise<MlflowServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    VENV_MLFLOW,
+    ['server', '--host', '127.0.0.1', '--port', String(port), '--backend-store-uri', options.backendStoreUri, '--workers', '1', ...(options.args ?? [])],
+    { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  let exited = false;
+  const exitPromise = new Promise<void>((r) => child.on('exit', () => {
+    exited = true;
+    r();
+  }));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (exited) throw new Error(`mlflow server exited before becoming healthy:\n${out.slice(-4000)}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`mlflow server did not become healthy in time:\n${out.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    port,
+    output: () => out,
+    stop: async () => {
+      if (exited) return;
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+}
