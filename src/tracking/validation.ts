@@ -213,6 +213,8 @@ export function badCharacterMessage(): string {
 
 /** MLflow's `path_not_unique`: true when `name` read as a POSIX path normalises to something else. */
 export function pathNotUnique(name: string): boolean {
+  // Without a slash, normpath only changes '', '.' and names starting with '..' (same verdict, no work).
+  if (!name.includes('/')) return name === '' || name === '.' || name.startsWith('..');
   const norm = posixNormpath(name);
   return norm !== name || norm === '.' || norm.startsWith('..') || norm.startsWith('/');
 }
@@ -255,12 +257,19 @@ function fail(message: string): never {
 // Names
 // ---------------------------------------------------------------------------------------------
 
+// Names that passed checkName: logging repeats the same few keys thousands of times.
+const goodNames = new Set<string>();
+const GOOD_NAMES_MAX = 10_000;
+
 function checkName(name: unknown, path: string): void {
+  if (typeof name === 'string' && goodNames.has(name)) return;
   if (typeof name !== 'string' || !isValidParamOrMetricName(name)) {
     // Python would raise a TypeError for a non-string name; we refuse it like a bad character.
     fail(invalidValue(path, name, badCharacterMessage()));
   }
   if (pathNotUnique(name)) fail(invalidValue(path, name, badPathMessage(name)));
+  if (goodNames.size >= GOOD_NAMES_MAX) goodNames.clear();
+  goodNames.add(name);
 }
 
 /** Checks a metric name: present, allowed characters, and a path that normalises to itself. */

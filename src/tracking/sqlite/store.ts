@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendToUriPath, resolveUriIfLocal } from '../../config/uri.js';
 import {
@@ -11,18 +12,30 @@ import {
   type RunInfo,
   RunStatus,
   type RunTag,
-  ViewType,
   stagesForViewType,
+  ViewType,
 } from '../entities/index.js';
-import { ErrorCode, InvalidParameterError, MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from '../errors.js';
+import {
+  ErrorCode,
+  InvalidParameterError,
+  MlflowError,
+  ResourceAlreadyExistsError,
+  ResourceDoesNotExistError,
+} from '../errors.js';
 import { generateRunName } from '../names.js';
 import {
-  SEARCH_MAX_RESULTS_DEFAULT,
   createPageToken,
   parseStartOffsetFromPageToken,
+  SEARCH_MAX_RESULTS_DEFAULT,
   validateMaxResults,
 } from '../search/page-token.js';
-import type { CreateRunArgs, SearchExperimentsQuery, SearchRunsQuery, TrackingStore, UpdateRunInfoArgs } from '../store.js';
+import type {
+  CreateRunArgs,
+  SearchExperimentsQuery,
+  SearchRunsQuery,
+  TrackingStore,
+  UpdateRunInfoArgs,
+} from '../store.js';
 import { MLFLOW_RUN_NAME } from '../tags.js';
 import {
   parseExperimentId,
@@ -35,6 +48,7 @@ import {
   validateRunId,
   validateTag,
 } from '../validation.js';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { buildSearchExperimentsSql, buildSearchRunsSql } from './search-sql.js';
 
@@ -44,6 +58,11 @@ export interface SqliteStoreOptions {
   defaultArtifactRoot?: string;
   /** How long a write waits for another process's lock before failing, in ms (30 s by default). */
   busyTimeoutMs?: number;
+  /**
+   * Run WAL checkpoints in a background worker instead of inside commits (default true). Off, SQLite
+   * checkpoints inline every ~1000 pages, fsyncing in the middle of a logging call.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** MLflow's `SqlAlchemyStore.DEFAULT_EXPERIMENT_ID`. */
@@ -54,6 +73,8 @@ const DEFAULT_WORKSPACE = 'default';
 // Largest finite double: MLflow stores ±Infinity as ±DBL_MAX because SQL cannot hold infinities.
 const DBL_MAX = 1.7976931348623157e308;
 const ID_CHUNK = 500;
+const MAX_WAL_BYTES = 32 * 1024 * 1024;
+const WAL_CHECK_EVERY = 4;
 // Metrics go in as multi-row INSERTs: one native call per 100 rows instead of one per row.
 const METRIC_ROWS_PER_STMT = 100;
 const METRIC_ROWS_SQL = new Array(METRIC_ROWS_PER_STMT).fill('(?, ?, ?, ?, ?, ?)').join(', ');
@@ -109,6 +130,8 @@ export class SqliteTrackingStore implements TrackingStore {
   readonly artifactRootUri: string;
   readonly #db: BetterSqlite3.Database;
   readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #checkpointer: Checkpointer | null;
+  #commitsSinceWalCheck = 0;
   #closed = false;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -116,6 +139,11 @@ export class SqliteTrackingStore implements TrackingStore {
     this.trackingUri = `sqlite:///${path}`;
     this.artifactRootUri = resolveUriIfLocal(options.defaultArtifactRoot ?? './mlruns');
     this.#db = openDatabase(path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    this.#checkpointer =
+      options.backgroundCheckpoints === false
+        ? null
+        : startCheckpointer(path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
     this.#ensureDefaultExperiment();
   }
 
@@ -136,10 +164,28 @@ export class SqliteTrackingStore implements TrackingStore {
   /** Runs `fn` in one IMMEDIATE transaction: all of it is written or none. */
   #write<T>(fn: () => T): T {
     this.#assertOpen();
+    let result: T;
     try {
-      return this.#db.transaction(fn).immediate();
+      result = this.#db.transaction(fn).immediate();
     } catch (err) {
       throw toMlflowError(err);
+    }
+    if (this.#checkpointer && ++this.#commitsSinceWalCheck >= WAL_CHECK_EVERY) this.#boundWal();
+    return result;
+  }
+
+  // The background worker backfills pages, but a checkpoint from another connection cannot rewind
+  // the log while this connection keeps committing. So the writer bounds the WAL itself: past
+  // MAX_WAL_BYTES it checkpoints and truncates, cheaply since most frames are already backfilled.
+  #boundWal(): void {
+    this.#commitsSinceWalCheck = 0;
+    try {
+      if (statSync(`${this.path}-wal`).size <= MAX_WAL_BYTES) return;
+      const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      // Busy: the worker's checkpoint holds the lock; try again right after the next commit.
+      if (result?.busy) this.#commitsSinceWalCheck = WAL_CHECK_EVERY - 1;
+    } catch {
+      // No WAL file yet, or a checkpoint that could not run now: the next check retries.
     }
   }
 
@@ -191,7 +237,9 @@ export class SqliteTrackingStore implements TrackingStore {
         id = Number(info.lastInsertRowid);
       } catch (err) {
         if (isUniqueViolation(err)) {
-          throw new ResourceAlreadyExistsError(`Experiment(name=${name}) already exists. Error: ${(err as Error).message}`);
+          throw new ResourceAlreadyExistsError(
+            `Experiment(name=${name}) already exists. Error: ${(err as Error).message}`,
+          );
         }
         throw err;
       }
@@ -217,7 +265,9 @@ export class SqliteTrackingStore implements TrackingStore {
 
   #toExperiment(row: ExperimentRow): Experiment {
     const tags: Record<string, string> = {};
-    for (const t of this.#stmt('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as Array<{
+    for (const t of this.#stmt('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(
+      row.experiment_id,
+    ) as Array<{
       key: string;
       value: string;
     }>) {
@@ -257,7 +307,9 @@ export class SqliteTrackingStore implements TrackingStore {
         offset,
         limit: maxResults + 1,
       });
-      const ids = (this.#db.prepare(sql).all(...params) as Array<{ experiment_id: number }>).map((r) => r.experiment_id);
+      const ids = (this.#db.prepare(sql).all(...params) as Array<{ experiment_id: number }>).map(
+        (r) => r.experiment_id,
+      );
       const page = ids.slice(0, maxResults);
       const rows = new Map<number, ExperimentRow>();
       for (const chunk of chunks(page, ID_CHUNK)) {
@@ -275,10 +327,9 @@ export class SqliteTrackingStore implements TrackingStore {
     this.#write(() => {
       const row = this.#experimentRow(experimentId, ViewType.ACTIVE_ONLY);
       const now = Date.now();
-      this.#stmt("UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? WHERE experiment_id = ?").run(
-        now,
-        row.experiment_id,
-      );
+      this.#stmt(
+        "UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? WHERE experiment_id = ?",
+      ).run(now, row.experiment_id);
       this.#stmt("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ?").run(
         now,
         row.experiment_id,
@@ -336,7 +387,10 @@ export class SqliteTrackingStore implements TrackingStore {
     this.#write(() => {
       const row = this.#experimentRow(experimentId, ViewType.ALL);
       checkExperimentActive(row);
-      const info = this.#stmt('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.experiment_id, key);
+      const info = this.#stmt('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(
+        row.experiment_id,
+        key,
+      );
       if (info.changes === 0) {
         throw new ResourceDoesNotExistError(`No tag with name: ${key} in experiment with id ${experimentId}`);
       }
@@ -412,14 +466,18 @@ export class SqliteTrackingStore implements TrackingStore {
     }
     for (const chunk of chunks(ids, ID_CHUNK)) {
       const ph = placeholders(chunk.length);
-      for (const t of this.#db.prepare(`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (${ph})`).all(...chunk) as Array<{
+      for (const t of this.#db
+        .prepare(`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (${ph})`)
+        .all(...chunk) as Array<{
         run_uuid: string;
         key: string;
         value: string;
       }>) {
         tags.get(t.run_uuid)![t.key] = t.value;
       }
-      for (const p of this.#db.prepare(`SELECT run_uuid, key, value FROM params WHERE run_uuid IN (${ph})`).all(...chunk) as Array<{
+      for (const p of this.#db
+        .prepare(`SELECT run_uuid, key, value FROM params WHERE run_uuid IN (${ph})`)
+        .all(...chunk) as Array<{
         run_uuid: string;
         key: string;
         value: string;
@@ -443,7 +501,12 @@ export class SqliteTrackingStore implements TrackingStore {
       for (const m of metricObjects) metricValues[m.key] = m.value;
       return {
         info: toRunInfo(row),
-        data: { metrics: metricValues, params: params.get(row.run_uuid)!, tags: tags.get(row.run_uuid)!, metricObjects },
+        data: {
+          metrics: metricValues,
+          params: params.get(row.run_uuid)!,
+          tags: tags.get(row.run_uuid)!,
+          metricObjects,
+        },
         inputs: { datasetInputs: [], modelInputs: [] },
         outputs: { modelOutputs: [] },
       };
@@ -457,7 +520,11 @@ export class SqliteTrackingStore implements TrackingStore {
       if (args.endTime !== undefined && args.endTime !== null) row.end_time = args.endTime;
       if (args.runName) {
         row.name = args.runName;
-        this.#stmt('INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)').run(MLFLOW_RUN_NAME, args.runName, runId);
+        this.#stmt('INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)').run(
+          MLFLOW_RUN_NAME,
+          args.runName,
+          runId,
+        );
       }
       this.#stmt('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_uuid = ?').run(
         row.status,
@@ -472,7 +539,10 @@ export class SqliteTrackingStore implements TrackingStore {
   async deleteRun(runId: string): Promise<void> {
     this.#write(() => {
       this.#runRow(runId);
-      this.#stmt("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(Date.now(), runId);
+      this.#stmt("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(
+        Date.now(),
+        runId,
+      );
     });
   }
 
@@ -520,7 +590,9 @@ export class SqliteTrackingStore implements TrackingStore {
     }
     if (conflicts.length > 0) {
       const shown = conflicts
-        .map((c) => `{'key': ${pyRepr(c.key)}, 'old_value': ${pyRepr(c.old_value)}, 'new_value': ${pyRepr(c.new_value)}}`)
+        .map(
+          (c) => `{'key': ${pyRepr(c.key)}, 'old_value': ${pyRepr(c.old_value)}, 'new_value': ${pyRepr(c.new_value)}}`,
+        )
         .join(', ');
       throw new InvalidParameterError(
         `Changing param values is not allowed. Params were already logged='[${shown}]' for run ID='${runId}'.`,
@@ -541,7 +613,9 @@ export class SqliteTrackingStore implements TrackingStore {
     rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.timestamp - b.timestamp || a.step - b.step));
     const args: Array<string | number> = [];
     let i = 0;
-    const many = this.#stmt(`INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES ${METRIC_ROWS_SQL}`);
+    const many = this.#stmt(
+      `INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES ${METRIC_ROWS_SQL}`,
+    );
     for (; i + METRIC_ROWS_PER_STMT <= rows.length; i += METRIC_ROWS_PER_STMT) {
       args.length = 0;
       for (let j = i; j < i + METRIC_ROWS_PER_STMT; j++) {
@@ -550,7 +624,9 @@ export class SqliteTrackingStore implements TrackingStore {
       }
       many.run(args);
     }
-    const one = this.#stmt('INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+    const one = this.#stmt(
+      'INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     for (; i < rows.length; i++) {
       const r = rows[i]!;
       one.run(r.key, r.value, r.timestamp, runId, r.step, r.is_nan);
@@ -565,13 +641,17 @@ export class SqliteTrackingStore implements TrackingStore {
     const stored = new Map<string, MetricRow>();
     for (const chunk of chunks(keys, ID_CHUNK)) {
       for (const r of this.#db
-        .prepare(`SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key IN (${placeholders(chunk.length)})`)
+        .prepare(
+          `SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key IN (${placeholders(chunk.length)})`,
+        )
         .all(runId, ...chunk) as MetricRow[]) {
         stored.set(r.key, r);
       }
     }
     const upsert = this.#stmt(
-      'INSERT OR REPLACE INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key, run_uuid) DO UPDATE SET
+         value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan`,
     );
     for (const row of latest.values()) {
       const cur = stored.get(row.key);
@@ -661,6 +741,7 @@ export class SqliteTrackingStore implements TrackingStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#stmts.clear();
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 }
@@ -716,9 +797,15 @@ function toMlflowError(err: unknown): MlflowError {
   if (err instanceof MlflowError) return err;
   const e = err as { code?: string; message?: string };
   if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
-    return new MlflowError(`The database is locked by another writer: ${e.message}`, ErrorCode.TEMPORARILY_UNAVAILABLE, {
-      cause: err,
-    });
+    return new MlflowError(
+      `The database is locked by another writer: ${e.message}`,
+      ErrorCode.TEMPORARILY_UNAVAILABLE,
+      {
+        cause: err,
+      },
+    );
   }
-  return new MlflowError(`Tracking store error: ${e?.message ?? String(err)}`, ErrorCode.INTERNAL_ERROR, { cause: err });
+  return new MlflowError(`Tracking store error: ${e?.message ?? String(err)}`, ErrorCode.INTERNAL_ERROR, {
+    cause: err,
+  });
 }
