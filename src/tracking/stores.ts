@@ -1,6 +1,6 @@
 import { resolveDefaultArtifactRoot } from '../config/settings.js';
 import { parseTrackingUri } from '../config/uri.js';
-import { ErrorCode, MlflowError } from './errors.js';
+import { RestTrackingStore } from './rest/store.js';
 import { SqliteTrackingStore } from './sqlite/store.js';
 import type { TrackingStore } from './store.js';
 
@@ -14,8 +14,9 @@ export interface OpenStoreOptions {
 const cache = new Map<string, TrackingStore>();
 
 /**
- * Opens (or reuses) the tracking store a URI selects: `sqlite:///...` gives the embedded store.
- * `http(s)://` (the REST store) is not available yet and fails with a clear message.
+ * Opens (or reuses) the tracking store a URI selects: `sqlite:///...` gives the embedded store,
+ * `http(s)://...` the REST store of that MLflow server (auth, TLS and retries from MLflow's
+ * environment variables).
  */
 export function openTrackingStore(trackingUri: string, options: OpenStoreOptions = {}): TrackingStore {
   const target = parseTrackingUri(trackingUri);
@@ -27,11 +28,7 @@ export function openTrackingStore(trackingUri: string, options: OpenStoreOptions
   if (target.kind === 'sqlite') {
     store = new SqliteTrackingStore(target.path, { defaultArtifactRoot: root });
   } else {
-    throw new MlflowError(
-      `Tracking URI '${target.url.origin}' selects an MLflow tracking server (REST store), which this version of ` +
-        "mlflow-genai does not support yet. Use 'sqlite:///mlflow.db' for now.",
-      ErrorCode.NOT_IMPLEMENTED,
-    );
+    store = new RestTrackingStore(target.uri);
   }
   cache.set(key, store);
   return store;

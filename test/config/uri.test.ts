@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MlflowClient, isMlflowError, parseTrackingUri, resolveRegistryUri, resolveTrackingUri } from '../../src/index.js';
+import {
+  closeAllTrackingStores,
+  isMlflowError,
+  MlflowClient,
+  parseTrackingUri,
+  RestTrackingStore,
+  resolveRegistryUri,
+  resolveTrackingUri,
+} from '../../src/index.js';
 
 describe('tracking URI resolution', () => {
   it('defaults to sqlite:///mlflow.db made absolute against the working directory', () => {
@@ -15,7 +23,9 @@ describe('tracking URI resolution', () => {
 
   it('registry URI: argument, then MLFLOW_REGISTRY_URI, then the tracking URI', () => {
     expect(resolveRegistryUri(undefined, 'sqlite:////tmp/t.db', {})).toBe('sqlite:////tmp/t.db');
-    expect(resolveRegistryUri(undefined, 'sqlite:////tmp/t.db', { MLFLOW_REGISTRY_URI: 'sqlite:////tmp/r.db' })).toBe('sqlite:////tmp/r.db');
+    expect(resolveRegistryUri(undefined, 'sqlite:////tmp/t.db', { MLFLOW_REGISTRY_URI: 'sqlite:////tmp/r.db' })).toBe(
+      'sqlite:////tmp/r.db',
+    );
     expect(resolveRegistryUri('sqlite:////tmp/a.db', 'sqlite:////tmp/t.db', {})).toBe('sqlite:////tmp/a.db');
   });
 
@@ -39,16 +49,16 @@ describe('tracking URI resolution', () => {
     expect(() => parseTrackingUri('postgresql://user:secret@db/mlflow')).not.toThrow(/secret/);
   });
 
-  it('http(s) URIs select the REST store, which says it is not available yet', () => {
+  it('http(s) URIs select the REST store, with credentials kept out of its tracking URI', async () => {
     expect(parseTrackingUri('http://127.0.0.1:5000/').kind).toBe('rest');
-    let caught: unknown;
-    try {
-      new MlflowClient({ trackingUri: 'http://127.0.0.1:5000' });
-    } catch (e) {
-      caught = e;
-    }
-    expect(isMlflowError(caught) && caught.errorCode).toBe(ErrorCode.NOT_IMPLEMENTED);
-    expect((caught as Error).message).toMatch(/not support yet/);
+    const client = new MlflowClient({ trackingUri: 'http://127.0.0.1:5000' });
+    expect(client.store).toBeInstanceOf(RestTrackingStore);
+    expect(client.store.trackingUri).toBe('http://127.0.0.1:5000');
+    const withCreds = new MlflowClient({ trackingUri: 'https://alice:s3cret@mlflow.example.com/prefix/' });
+    expect(withCreds.store).toBeInstanceOf(RestTrackingStore);
+    expect(withCreds.store.trackingUri).toBe('https://mlflow.example.com/prefix');
+    expect((withCreds.store as RestTrackingStore).http.settings.auth).toBe('basic');
+    await closeAllTrackingStores();
   });
 
   it('an in-memory or malformed sqlite URI is rejected with the URI in the message', () => {
