@@ -1,6 +1,13 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, resolve as resolvePath } from 'node:path';
 import { resolveRegistryUri, resolveTrackingUri } from '../config/settings.js';
+import { redactUri } from '../config/uri.js';
+import type { FileInfo, StorageBackend, StorageOptions } from '../storage/backend.js';
+import { dictArtifactText } from '../storage/dict-artifact.js';
+import { normalizeArtifactPath } from '../storage/paths.js';
+import { storageFor } from '../storage/resolve.js';
 import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag } from './entities/index.js';
-import { RunStatus, TERMINATED_STATUSES, ViewType, isRunStatus } from './entities/index.js';
+import { isRunStatus, RunStatus, TERMINATED_STATUSES, ViewType } from './entities/index.js';
 import { InvalidParameterError } from './errors.js';
 import type { SearchExperimentsQuery, SearchRunsQuery, TrackingStore } from './store.js';
 import { openTrackingStore } from './stores.js';
@@ -16,6 +23,11 @@ export interface MlflowClientOptions {
   defaultArtifactRoot?: string;
   /** A store to use instead of the one the URI selects (tests, custom backends). */
   store?: TrackingStore;
+  /**
+   * How run artifact URIs are opened: S3 endpoint and credentials, and where `MLFLOW_*`/`AWS_*` settings are
+   * read (`process.env` by default). `mlflow-artifacts:` URIs always resolve against this client's tracking URI.
+   */
+  artifactStorage?: Omit<StorageOptions, 'trackingUri'>;
 }
 
 /** Options of {@link MlflowClient.createRun}. */
@@ -44,25 +56,33 @@ export class MlflowClient {
   readonly registryUri: string;
   /** The store behind this client. */
   readonly store: TrackingStore;
+  readonly #artifactStorage: Omit<StorageOptions, 'trackingUri'>;
+  // The URI as given, credentials included, for resolving `mlflow-artifacts:` against the server.
+  readonly #fullTrackingUri: string;
 
   constructor(options: MlflowClientOptions = {}) {
     if (options.store) {
       this.store = options.store;
-      this.trackingUri = options.store.trackingUri;
+      this.#fullTrackingUri = options.store.trackingUri;
     } else {
-      this.trackingUri = resolveTrackingUri(options.trackingUri);
+      this.#fullTrackingUri = resolveTrackingUri(options.trackingUri);
       this.store = openTrackingStore(
-        this.trackingUri,
+        this.#fullTrackingUri,
         options.defaultArtifactRoot === undefined ? {} : { defaultArtifactRoot: options.defaultArtifactRoot },
       );
     }
-    this.registryUri = resolveRegistryUri(options.registryUri, this.trackingUri);
+    this.trackingUri = redactUri(this.#fullTrackingUri);
+    this.registryUri = redactUri(resolveRegistryUri(options.registryUri, this.#fullTrackingUri));
+    this.#artifactStorage = options.artifactStorage ?? {};
   }
 
   // ------------------------------------------------------------ experiments
 
   /** Creates an experiment and returns its id (`create_experiment`). */
-  createExperiment(name: string, options: { artifactLocation?: string; tags?: Record<string, string> } = {}): Promise<string> {
+  createExperiment(
+    name: string,
+    options: { artifactLocation?: string; tags?: Record<string, string> } = {},
+  ): Promise<string> {
     const tags = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: stringifyValue(value) }));
     return this.store.createExperiment(name, options.artifactLocation ?? null, tags);
   }
@@ -166,7 +186,12 @@ export class MlflowClient {
   }
 
   /** Logs one metric value (`log_metric`); timestamp defaults to now, step to 0. */
-  logMetric(runId: string, key: string, value: number, options: { timestamp?: number; step?: number } = {}): Promise<void> {
+  logMetric(
+    runId: string,
+    key: string,
+    value: number,
+    options: { timestamp?: number; step?: number } = {},
+  ): Promise<void> {
     const metric: Metric = { key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 };
     return this.store.logBatch(runId, { metrics: [metric] });
   }
@@ -198,7 +223,11 @@ export class MlflowClient {
     const out: Metric[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.store.getMetricHistory(runId, key, pageToken ? { maxResults: 25000, pageToken } : { maxResults: 25000 });
+      const page = await this.store.getMetricHistory(
+        runId,
+        key,
+        pageToken ? { maxResults: 25000, pageToken } : { maxResults: 25000 },
+      );
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -208,6 +237,70 @@ export class MlflowClient {
   /** Searches runs with MLflow's filter grammar (`search_runs`), one page at a time. */
   searchRuns(query: SearchRunsQuery): Promise<PagedList<Run>> {
     return this.store.searchRuns({ runViewType: ViewType.ACTIVE_ONLY, ...query });
+  }
+
+  // ------------------------------------------------------------ artifacts
+
+  /** The storage backend holding a run's artifacts, from its `artifactUri` (`_get_artifact_repo`). */
+  async artifactRepository(runId: string): Promise<StorageBackend> {
+    const run = await this.store.getRun(runId);
+    return this.storageForUri(run.info.artifactUri);
+  }
+
+  /** The storage backend for any artifact URI, resolved with this client's tracking URI and storage options. */
+  storageForUri(artifactUri: string): StorageBackend {
+    return storageFor(artifactUri, { ...this.#artifactStorage, trackingUri: this.#fullTrackingUri });
+  }
+
+  /**
+   * Logs a local file or directory as artifacts of a run (`log_artifact`). A directory lands under its own
+   * name (inside `artifactPath` when given), as in MLflow.
+   */
+  async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const repo = await this.artifactRepository(runId);
+    const info = await stat(localPath).catch(() => null);
+    if (!info) throw new InvalidParameterError(`Cannot log artifact '${localPath}': no such file or directory.`);
+    if (info.isDirectory()) {
+      const dirName = basename(resolvePath(localPath));
+      const base = normalizeArtifactPath(artifactPath);
+      await repo.logArtifacts(localPath, base ? `${base}/${dirName}` : dirName);
+    } else {
+      await repo.logArtifact(localPath, artifactPath);
+    }
+  }
+
+  /** Logs the contents of a local directory as artifacts of a run, under `artifactPath` (`log_artifacts`). */
+  async logArtifacts(runId: string, localDir: string, artifactPath?: string): Promise<void> {
+    await (await this.artifactRepository(runId)).logArtifacts(localDir, artifactPath);
+  }
+
+  /** Writes `text` as the artifact file `artifactFile` (e.g. `dir/notes.txt`) of a run (`log_text`). */
+  async logText(runId: string, text: string, artifactFile: string): Promise<void> {
+    await (await this.artifactRepository(runId)).logText(text, artifactFile);
+  }
+
+  /**
+   * Logs a JSON/YAML-serialisable object as an artifact file (`log_dict`): YAML for `.yaml`/`.yml`, JSON
+   * (indent 2) otherwise, byte for byte what Python MLflow writes for the same data.
+   */
+  async logDict(runId: string, dict: unknown, artifactFile: string): Promise<void> {
+    await this.logText(runId, dictArtifactText(dict, artifactFile), artifactFile);
+  }
+
+  /** Lists a run's artifacts directly under `path` (the root by default) (`list_artifacts`). */
+  async listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
+    return (await this.artifactRepository(runId)).listArtifacts(path);
+  }
+
+  /**
+   * Downloads a run's artifact file or directory to `dstPath` (created if missing) and returns the local
+   * path (`download_artifacts`). Without `dstPath`: a new temporary directory for remote stores, the file
+   * itself for local ones, as MLflow does.
+   */
+  async downloadArtifacts(runId: string, path: string, dstPath?: string): Promise<string> {
+    const repo = await this.artifactRepository(runId);
+    if (dstPath !== undefined) await mkdir(dstPath, { recursive: true });
+    return repo.downloadArtifacts(path, dstPath);
   }
 }
 

@@ -1,7 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdir } from 'node:fs/promises';
 import { experimentFromEnv, resolveTrackingUri } from '../config/settings.js';
-import { storageFor } from '../storage/resolve.js';
-import { MlflowClient, stringifyValue, type LoggableValue } from './client.js';
+import { appendToUriPath } from '../config/uri.js';
+import type { FileInfo } from '../storage/backend.js';
+import { normalizeArtifactPath } from '../storage/paths.js';
+import { type LoggableValue, MlflowClient, stringifyValue } from './client.js';
 import { defaultRunContextTags } from './context.js';
 import type { Experiment, Run } from './entities/index.js';
 import { LifecycleStage, RunStatus } from './entities/index.js';
@@ -46,7 +49,13 @@ const state: {
   globalScope: Scope;
   clients: Map<string, MlflowClient>;
   exitHook: boolean;
-} = { trackingUri: undefined, experimentId: undefined, globalScope: { stack: [] }, clients: new Map(), exitHook: false };
+} = {
+  trackingUri: undefined,
+  experimentId: undefined,
+  globalScope: { stack: [] },
+  clients: new Map(),
+  exitHook: false,
+};
 
 const runScope = new AsyncLocalStorage<Scope>();
 
@@ -144,7 +153,10 @@ async function createOrResumeRun(options: StartRunOptions): Promise<ActiveRun> {
   if (options.runId) {
     const existing = await client.getRun(options.runId);
     if (existing.info.lifecycleStage === LifecycleStage.DELETED) {
-      throw new MlflowError(`Cannot start run with ID ${options.runId} because it is in the deleted state.`, ErrorCode.INVALID_PARAMETER_VALUE);
+      throw new MlflowError(
+        `Cannot start run with ID ${options.runId} because it is in the deleted state.`,
+        ErrorCode.INVALID_PARAMETER_VALUE,
+      );
     }
     if (options.experimentId && options.experimentId !== existing.info.experimentId) {
       throw new InvalidParameterError(
@@ -161,7 +173,8 @@ async function createOrResumeRun(options: StartRunOptions): Promise<ActiveRun> {
     try {
       await client.getRun(parentRunId);
     } catch (err) {
-      if (err instanceof ResourceDoesNotExistError) throw new InvalidParameterError(`Parent run ${parentRunId} does not exist.`);
+      if (err instanceof ResourceDoesNotExistError)
+        throw new InvalidParameterError(`Parent run ${parentRunId} does not exist.`);
       throw err;
     }
   }
@@ -171,7 +184,11 @@ async function createOrResumeRun(options: StartRunOptions): Promise<ActiveRun> {
   if (options.description !== undefined) tags[MLFLOW_RUN_NOTE] = options.description;
   if (options.runName !== undefined) tags[MLFLOW_RUN_NAME] = options.runName;
   const experimentId = await resolveExperimentId(options.experimentId);
-  return client.createRun({ experimentId, tags, ...(options.runName === undefined ? {} : { runName: options.runName }) });
+  return client.createRun({
+    experimentId,
+    tags,
+    ...(options.runName === undefined ? {} : { runName: options.runName }),
+  });
 }
 
 /** Ends the innermost active run with `status` (FINISHED by default) (`mlflow.end_run`). */
@@ -212,7 +229,7 @@ async function recordRunFailure(client: MlflowClient, run: ActiveRun, err: unkno
         { key: MLFLOW_GENAI_ERROR_MESSAGE, value: (e.message || String(err)).slice(0, 5000) },
       ],
     });
-    await storageFor(run.info.artifactUri).logText(e.stack ?? `${e.name}: ${e.message}`, 'error.txt');
+    await client.storageForUri(run.info.artifactUri).logText(e.stack ?? `${e.name}: ${e.message}`, 'error.txt');
   } catch (recordErr) {
     // Recording must not mask the user's error; say so instead of losing it silently.
     console.warn(`[mlflow-genai] could not record the failure of run ${run.info.runId}: ${String(recordErr)}`);
@@ -252,12 +269,19 @@ export async function logParams(params: Record<string, LoggableValue>): Promise<
 }
 
 /** Logs a metric value (`mlflow.log_metric`); step 0 and now by default. */
-export async function logMetric(key: string, value: number, options: { step?: number; timestamp?: number } = {}): Promise<void> {
+export async function logMetric(
+  key: string,
+  value: number,
+  options: { step?: number; timestamp?: number } = {},
+): Promise<void> {
   await getClient().logMetric(await runIdForLogging(), key, value, options);
 }
 
 /** Logs several metrics at one step and time in one batch (`mlflow.log_metrics`). */
-export async function logMetrics(metrics: Record<string, number>, options: { step?: number; timestamp?: number } = {}): Promise<void> {
+export async function logMetrics(
+  metrics: Record<string, number>,
+  options: { step?: number; timestamp?: number } = {},
+): Promise<void> {
   const timestamp = options.timestamp ?? Date.now();
   const step = options.step ?? 0;
   const list = Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, step }));
@@ -278,6 +302,81 @@ export async function setTags(tags: Record<string, LoggableValue>): Promise<void
 /** Deletes a tag from the active run (`mlflow.delete_tag`). */
 export async function deleteTag(key: string): Promise<void> {
   await getClient().deleteTag(await runIdForLogging(), key);
+}
+
+/**
+ * Logs a local file or directory as artifacts of the active run (`mlflow.log_artifact`), starting a run
+ * if none is active. A directory lands under its own name.
+ */
+export async function logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+  await getClient().logArtifact(await runIdForLogging(), localPath, artifactPath);
+}
+
+/** Logs a local directory's contents as artifacts of the active run (`mlflow.log_artifacts`). */
+export async function logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
+  await getClient().logArtifacts(await runIdForLogging(), localDir, artifactPath);
+}
+
+/** Writes `text` as the artifact file `artifactFile` of the active run (`mlflow.log_text`). */
+export async function logText(text: string, artifactFile: string): Promise<void> {
+  await getClient().logText(await runIdForLogging(), text, artifactFile);
+}
+
+/** Logs an object as a JSON or YAML artifact file of the active run, as `mlflow.log_dict` writes it. */
+export async function logDict(dict: unknown, artifactFile: string): Promise<void> {
+  await getClient().logDict(await runIdForLogging(), dict, artifactFile);
+}
+
+/** The artifact URI of the active run, or of `artifactPath` inside it (`mlflow.get_artifact_uri`). */
+export async function getArtifactUri(artifactPath?: string): Promise<string> {
+  const run = await getClient().getRun(await runIdForLogging());
+  const rel = normalizeArtifactPath(artifactPath);
+  return rel ? appendToUriPath(run.info.artifactUri, rel) : run.info.artifactUri;
+}
+
+/** Where {@link listArtifacts} and {@link downloadArtifacts} read: a run (the active one by default) or a URI. */
+export interface ArtifactLocation {
+  /** An artifact URI (`s3://...`, `mlflow-artifacts:/...`, a path, or `runs:/<run_id>/<path>`). */
+  artifactUri?: string;
+  /** A run id; the active run when neither this nor `artifactUri` is given. */
+  runId?: string;
+  /** Path inside the run's artifacts (with `runId`). */
+  artifactPath?: string;
+}
+
+async function locate(where: ArtifactLocation): Promise<{ runId?: string; uri?: string; path: string }> {
+  if (where.artifactUri !== undefined && (where.runId !== undefined || where.artifactPath !== undefined)) {
+    throw new InvalidParameterError('Give either `artifactUri`, or `runId` with an optional `artifactPath`, not both.');
+  }
+  const runs = where.artifactUri ? /^runs:\/+([^/]+)\/?(.*)$/.exec(where.artifactUri) : null;
+  if (runs) return { runId: runs[1]!, path: runs[2] ?? '' };
+  if (where.artifactUri !== undefined) return { uri: where.artifactUri, path: '' };
+  const runId = where.runId ?? activeRun()?.info.runId;
+  if (!runId)
+    throw new InvalidParameterError('No run to read artifacts from: give `runId` or `artifactUri`, or start a run.');
+  return { runId, path: where.artifactPath ?? '' };
+}
+
+/** Lists artifacts directly under a location (`mlflow.artifacts.list_artifacts`). */
+export async function listArtifacts(where: ArtifactLocation = {}): Promise<FileInfo[]> {
+  const client = getClient();
+  const { runId, uri, path } = await locate(where);
+  if (uri !== undefined) return client.storageForUri(uri).listArtifacts();
+  return client.listArtifacts(runId!, path || undefined);
+}
+
+/**
+ * Downloads artifacts to `dstPath` (created if missing; a temporary directory for remote stores by
+ * default) and returns the local path (`mlflow.artifacts.download_artifacts`).
+ */
+export async function downloadArtifacts(where: ArtifactLocation & { dstPath?: string } = {}): Promise<string> {
+  const client = getClient();
+  const { runId, uri, path } = await locate(where);
+  if (uri !== undefined) {
+    if (where.dstPath !== undefined) await mkdir(where.dstPath, { recursive: true });
+    return client.storageForUri(uri).downloadArtifacts('', where.dstPath);
+  }
+  return client.downloadArtifacts(runId!, path, where.dstPath);
 }
 
 /** Forgets the fluent state (tracking URI, experiment, runs): for tests and long-lived hosts. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { VENV_MLFLOW } from './paths.js';
+import { processGroup } from './process.js';
 
 /** A real `mlflow server` started for a test suite. */
 export interface MlflowServer {
@@ -41,7 +42,18 @@ export async function startMlflowServer(options: {
   const port = await freePort();
   const child: ChildProcess = spawn(
     VENV_MLFLOW,
-    ['server', '--host', '127.0.0.1', '--port', String(port), '--backend-store-uri', options.backendStoreUri, '--workers', '1', ...(options.args ?? [])],
+    [
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--backend-store-uri',
+      options.backendStoreUri,
+      '--workers',
+      '1',
+      ...(options.args ?? []),
+    ],
     { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let out = '';
@@ -51,15 +63,11 @@ export async function startMlflowServer(options: {
   child.stderr?.on('data', (d) => {
     out += d;
   });
-  let exited = false;
-  const exitPromise = new Promise<void>((r) => child.on('exit', () => {
-    exited = true;
-    r();
-  }));
+  const group = processGroup(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
-    if (exited) throw new Error(`mlflow server exited before becoming healthy:\n${out.slice(-4000)}`);
+    if (group.exited()) throw new Error(`mlflow server exited before becoming healthy:\n${out.slice(-4000)}`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) break;
@@ -76,22 +84,6 @@ export async function startMlflowServer(options: {
     url,
     port,
     output: () => out,
-    stop: async () => {
-      if (exited) return;
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 10_000);
-      await exitPromise;
-      clearTimeout(timer);
-    },
+    stop: () => group.stop(10_000),
   };
 }
