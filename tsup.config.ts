@@ -11,6 +11,12 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   // Optional peers and native modules stay external: they are loaded lazily at run time.
-  external: ['better-sqlite3', '@huggingface/transformers', '@langchain/core', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'],
+  external: [
+    'better-sqlite3',
+    '@huggingface/transformers',
+    '@langchain/core',
+    '@aws-sdk/client-s3',
+    '@aws-sdk/lib-storage',
+  ],
   shims: true,
 });

@@ -2,11 +2,11 @@
 // artifacts under ./mlruns, exactly as Python MLflow would. Open it afterwards with
 //   mlflow ui --backend-store-uri sqlite:///mlflow.db
 import {
-  MlflowClient,
   getTrackingUri,
   logMetric,
   logMetrics,
   logParams,
+  MlflowClient,
   setExperiment,
   setTags,
   withRun,

@@ -9,9 +9,7 @@ export const DEFAULT_TRACKING_URI = 'sqlite:///mlflow.db';
 export const DEFAULT_ARTIFACT_ROOT = './mlruns';
 
 /** A parsed tracking URI: which store it selects, and where. */
-export type TrackingUriTarget =
-  | { kind: 'sqlite'; uri: string; path: string }
-  | { kind: 'rest'; uri: string; url: URL };
+export type TrackingUriTarget = { kind: 'sqlite'; uri: string; path: string } | { kind: 'rest'; uri: string; url: URL };
 
 const FILE_STORE_HELP =
   "MLflow 3 no longer supports the filesystem tracking backend (e.g. './mlruns' or 'file:///path'). " +

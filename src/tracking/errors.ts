@@ -58,15 +58,20 @@ export const ERROR_CODE_TO_HTTP_STATUS: Readonly<Record<string, number>> = {
   INVALID_PARAMETER_VALUE: 400,
 };
 
-/** Error code MLflow's clients assume for a bare HTTP status (`HTTP_STATUS_TO_ERROR_CODE`). */
+/**
+ * Error code MLflow's clients assume for a bare HTTP status (`HTTP_STATUS_TO_ERROR_CODE`): the inverse
+ * of {@link ERROR_CODE_TO_HTTP_STATUS} where the last code listed for a status wins, as in Python's dict
+ * comprehension, with 400, 404 and 500 pinned.
+ */
 export function errorCodeForHttpStatus(status: number): string {
   if (status === 400) return ErrorCode.BAD_REQUEST;
   if (status === 404) return ErrorCode.ENDPOINT_NOT_FOUND;
   if (status === 500) return ErrorCode.INTERNAL_ERROR;
+  let found: string = ErrorCode.INTERNAL_ERROR;
   for (const [code, s] of Object.entries(ERROR_CODE_TO_HTTP_STATUS)) {
-    if (s === status) return code;
+    if (s === status) found = code;
   }
-  return ErrorCode.INTERNAL_ERROR;
+  return found;
 }
 
 /** HTTP details kept on an error that came from an MLflow server. */

@@ -1,4 +1,14 @@
-import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunStatus, RunTag, ViewType } from './entities/index.js';
+import type {
+  Experiment,
+  Metric,
+  PagedList,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  RunTag,
+  ViewType,
+} from './entities/index.js';
 
 /** Arguments of {@link TrackingStore.searchExperiments}. */
 export interface SearchExperimentsQuery {
@@ -58,7 +68,11 @@ export interface TrackingStore {
   /** The tracking URI this store was opened on (credentials removed). */
   readonly trackingUri: string;
 
-  createExperiment(name: string, artifactLocation?: string | null, tags?: Array<{ key: string; value: string }>): Promise<string>;
+  createExperiment(
+    name: string,
+    artifactLocation?: string | null,
+    tags?: Array<{ key: string; value: string }>,
+  ): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;
   /** Null when no experiment has that name (deleted ones included, as MLflow does). */
   getExperimentByName(name: string): Promise<Experiment | null>;
@@ -79,7 +93,11 @@ export interface TrackingStore {
   logBatch(runId: string, batch: { metrics?: Metric[]; params?: Param[]; tags?: RunTag[] }): Promise<void>;
   setTag(runId: string, key: string, value: string): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
-  getMetricHistory(runId: string, key: string, options?: { maxResults?: number; pageToken?: string }): Promise<PagedList<Metric>>;
+  getMetricHistory(
+    runId: string,
+    key: string,
+    options?: { maxResults?: number; pageToken?: string },
+  ): Promise<PagedList<Metric>>;
   searchRuns(query: SearchRunsQuery): Promise<PagedList<Run>>;
 
   /** Releases connections and file handles. Idempotent. */

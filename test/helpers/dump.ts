@@ -30,7 +30,11 @@ export async function dumpTracking(client: MlflowClient, experimentIds?: string[
   for (const r of runs) {
     const histories: Record<string, unknown[]> = {};
     for (const key of Object.keys(r.data.metrics).sort()) {
-      histories[key] = (await client.getMetricHistory(r.info.runId, key)).map((m) => [num(m.value), m.step, m.timestamp]);
+      histories[key] = (await client.getMetricHistory(r.info.runId, key)).map((m) => [
+        num(m.value),
+        m.step,
+        m.timestamp,
+      ]);
     }
     dumpedRuns.push({
       run_id: r.info.runId,

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  MlflowClient,
-  RunStatus,
   closeAllTrackingStores,
   logMetric,
   logParams,
+  MlflowClient,
+  RunStatus,
   resetFluentState,
   setExperiment,
   setTags,
@@ -40,7 +40,8 @@ describe('embedded store interop with Python MLflow 3.18', () => {
     await withRun({ runName: 'ts-parent' }, async (parent) => {
       written.runIds.push(parent.info.runId);
       await logParams({ model: 'gpt2', temperature: 0.7, max_new_tokens: 32, flag: true });
-      for (let step = 0; step < 5; step++) await logMetric('loss', 1 / (step + 1), { step, timestamp: 1700000000000 + step });
+      for (let step = 0; step < 5; step++)
+        await logMetric('loss', 1 / (step + 1), { step, timestamp: 1700000000000 + step });
       await logMetric('acc', 0.25, { step: 0, timestamp: 1700000000100 });
       await logMetric('acc', 0.75, { step: 1, timestamp: 1700000000200 });
       await logMetric('weird', Number.NaN, { step: 0, timestamp: 1700000000300 });
@@ -52,7 +53,12 @@ describe('embedded store interop with Python MLflow 3.18', () => {
         await logMetric('latency_ms', 12.5, { step: 0, timestamp: 1700000000500 });
       });
     });
-    const failed = await client.createRun({ experimentId: expB, runName: 'ts-failed', tags: { 'mlflow.user': 'alice' }, startTime: 1700000001000 });
+    const failed = await client.createRun({
+      experimentId: expB,
+      runName: 'ts-failed',
+      tags: { 'mlflow.user': 'alice' },
+      startTime: 1700000001000,
+    });
     await client.logBatch(failed.info.runId, {
       metrics: [3, -1.5, 0].map((value, i) => ({ key: 'm', value, timestamp: 1700000002000 + i, step: i })),
       params: [{ key: 'p', value: '1' }],
@@ -77,12 +83,21 @@ describe('embedded store interop with Python MLflow 3.18', () => {
     // Spot-check values as Python sees them.
     const parent = theirs.runs.find((r) => r.run_name === 'ts-parent')!;
     expect(parent.params).toEqual({ flag: 'True', max_new_tokens: '32', model: 'gpt2', temperature: '0.7' });
-    expect((parent as Record<string, unknown>).metrics).toEqual({ acc: 0.75, big: 1.7976931348623157e308, loss: 0.2, weird: 'NaN' });
+    expect((parent as Record<string, unknown>).metrics).toEqual({
+      acc: 0.75,
+      big: 1.7976931348623157e308,
+      loss: 0.2,
+      weird: 'NaN',
+    });
     const child = theirs.runs.find((r) => r.run_name === 'ts-child')!;
     expect(child.tags['mlflow.parentRunId']).toBe(parent.run_id);
     expect(child.tags['mlflow.source.type']).toBe('LOCAL');
     expect(theirs.runs.find((r) => r.run_name === 'ts-deleted')!.lifecycle_stage).toBe('deleted');
-    expect(theirs.runs.find((r) => r.run_name === 'ts-failed')).toMatchObject({ status: 'FAILED', end_time: 1700000003000, user_id: 'alice' });
+    expect(theirs.runs.find((r) => r.run_name === 'ts-failed')).toMatchObject({
+      status: 'FAILED',
+      end_time: 1700000003000,
+      user_id: 'alice',
+    });
   });
 
   it('the SDK reads everything Python MLflow wrote identically', async () => {
@@ -104,7 +119,11 @@ describe('embedded store interop with Python MLflow 3.18', () => {
   describe('a real mlflow server on the SDK-made database', () => {
     let server: MlflowServer;
     beforeAll(async () => {
-      server = await startMlflowServer({ backendStoreUri: sdkUri, cwd: tmp.dir, args: ['--default-artifact-root', artifactRoot] });
+      server = await startMlflowServer({
+        backendStoreUri: sdkUri,
+        cwd: tmp.dir,
+        args: ['--default-artifact-root', artifactRoot],
+      });
     });
     afterAll(async () => {
       await server?.stop();
@@ -127,11 +146,17 @@ describe('embedded store interop with Python MLflow 3.18', () => {
           body: JSON.stringify({ experiment_ids: written.experimentIds, run_view_type: 'ALL', max_results: 100 }),
         })
       ).json()) as {
-        runs: Array<{ info: { run_id: string; run_name: string }; data: { params?: Array<{ key: string; value: string }> } }>;
+        runs: Array<{
+          info: { run_id: string; run_name: string };
+          data: { params?: Array<{ key: string; value: string }> };
+        }>;
       };
       expect(res.runs.map((r) => r.info.run_id).sort()).toEqual([...written.runIds].sort());
       const parent = res.runs.find((r) => r.info.run_name === 'ts-parent')!;
-      expect(Object.fromEntries((parent.data.params ?? []).map((p) => [p.key, p.value]))).toMatchObject({ model: 'gpt2', flag: 'True' });
+      expect(Object.fromEntries((parent.data.params ?? []).map((p) => [p.key, p.value]))).toMatchObject({
+        model: 'gpt2',
+        flag: 'True',
+      });
 
       const hist = (await (
         await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${parent.info.run_id}&metric_key=loss`)

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeTempDir } from '../helpers/paths.js';
+import { makeTempDir, REPO_ROOT } from '../helpers/paths.js';
 
 const dist = join(REPO_ROOT, 'dist');
 const guard = join(REPO_ROOT, 'test/fixtures/peer-guard.mjs');

@@ -1,15 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ErrorCode,
-  MlflowClient,
-  type MlflowError,
-  RunStatus,
-  ViewType,
-  closeAllTrackingStores,
-  isMlflowError,
-} from '../../src/index.js';
+import { closeAllTrackingStores, ErrorCode, MlflowClient, RunStatus, ViewType } from '../../src/index.js';
+import { expectMlflowError } from '../helpers/errors.js';
 import { makeTempDir } from '../helpers/paths.js';
 
 const tmp = makeTempDir();
@@ -27,21 +20,6 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-async function expectMlflowError(p: Promise<unknown>, code: string, messagePart: string | RegExp): Promise<MlflowError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected an MlflowError');
-    },
-    (e: unknown) => e,
-  );
-  expect(isMlflowError(err)).toBe(true);
-  const me = err as MlflowError;
-  expect(me.errorCode).toBe(code);
-  if (typeof messagePart === 'string') expect(me.message).toContain(messagePart);
-  else expect(me.message).toMatch(messagePart);
-  return me;
-}
-
 function count(sql: string, ...args: unknown[]): number {
   const db = new Database(dbPath, { readonly: true });
   const row = db.prepare(sql).get(...args) as { n: number };
@@ -52,19 +30,32 @@ function count(sql: string, ...args: unknown[]): number {
 describe('experiments', () => {
   it('a new database has the Default experiment 0 under the artifact root', async () => {
     const exp = await client.getExperiment('0');
-    expect(exp).toMatchObject({ experimentId: '0', name: 'Default', lifecycleStage: 'active', artifactLocation: join(tmp.dir, 'mlruns', '0') });
+    expect(exp).toMatchObject({
+      experimentId: '0',
+      name: 'Default',
+      lifecycleStage: 'active',
+      artifactLocation: join(tmp.dir, 'mlruns', '0'),
+    });
   });
 
   it('createExperiment returns sequential ids and stores tags; names are unique', async () => {
     const id = await client.createExperiment('exp', { tags: { a: '1' } });
     expect(id).toBe('1');
     expect(await client.getExperimentByName('exp')).toMatchObject({ experimentId: '1', tags: { a: '1' } });
-    await expectMlflowError(client.createExperiment('exp'), ErrorCode.RESOURCE_ALREADY_EXISTS, 'Experiment(name=exp) already exists');
+    await expectMlflowError(
+      client.createExperiment('exp'),
+      ErrorCode.RESOURCE_ALREADY_EXISTS,
+      'Experiment(name=exp) already exists',
+    );
     expect(await client.getExperimentByName('nope')).toBeNull();
   });
 
   it('unknown and malformed experiment ids give MLflow codes naming the id', async () => {
-    await expectMlflowError(client.getExperiment('999'), ErrorCode.RESOURCE_DOES_NOT_EXIST, 'No Experiment with id=999 exists');
+    await expectMlflowError(
+      client.getExperiment('999'),
+      ErrorCode.RESOURCE_DOES_NOT_EXIST,
+      'No Experiment with id=999 exists',
+    );
     await expectMlflowError(client.getExperiment('abc'), ErrorCode.INVALID_PARAMETER_VALUE, "'abc'");
   });
 
@@ -75,8 +66,14 @@ describe('experiments', () => {
     expect((await client.getExperiment(id)).lifecycleStage).toBe('deleted');
     expect((await client.getRun(run.info.runId)).info.lifecycleStage).toBe('deleted');
     expect((await client.searchExperiments()).items.map((e) => e.name)).not.toContain('del');
-    expect((await client.searchExperiments({ viewType: ViewType.DELETED_ONLY })).items.map((e) => e.name)).toEqual(['del']);
-    await expectMlflowError(client.createRun({ experimentId: id }), ErrorCode.INVALID_PARAMETER_VALUE, "must be in the 'active' state");
+    expect((await client.searchExperiments({ viewType: ViewType.DELETED_ONLY })).items.map((e) => e.name)).toEqual([
+      'del',
+    ]);
+    await expectMlflowError(
+      client.createRun({ experimentId: id }),
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      "must be in the 'active' state",
+    );
     await client.restoreExperiment(id);
     expect((await client.getRun(run.info.runId)).info.lifecycleStage).toBe('active');
   });
@@ -87,7 +84,11 @@ describe('experiments', () => {
     expect((await client.getExperiment(id)).tags).toEqual({ k: 'v' });
     await client.deleteExperimentTag(id, 'k');
     expect((await client.getExperiment(id)).tags).toEqual({});
-    await expectMlflowError(client.deleteExperimentTag(id, 'k'), ErrorCode.RESOURCE_DOES_NOT_EXIST, 'No tag with name: k');
+    await expectMlflowError(
+      client.deleteExperimentTag(id, 'k'),
+      ErrorCode.RESOURCE_DOES_NOT_EXIST,
+      'No tag with name: k',
+    );
   });
 
   it('renameExperiment renames; an empty name is rejected', async () => {
@@ -128,13 +129,21 @@ describe('runs', () => {
   });
 
   it('unknown run ids are RESOURCE_DOES_NOT_EXIST naming the id', async () => {
-    await expectMlflowError(client.getRun('0123456789abcdef0123456789abcdef'), ErrorCode.RESOURCE_DOES_NOT_EXIST, 'Run with id=0123456789abcdef0123456789abcdef not found');
+    await expectMlflowError(
+      client.getRun('0123456789abcdef0123456789abcdef'),
+      ErrorCode.RESOURCE_DOES_NOT_EXIST,
+      'Run with id=0123456789abcdef0123456789abcdef not found',
+    );
   });
 
   it('a deleted run refuses writes until restored', async () => {
     const run = await client.createRun('0');
     await client.deleteRun(run.info.runId);
-    await expectMlflowError(client.logParam(run.info.runId, 'a', 1), ErrorCode.INVALID_PARAMETER_VALUE, "Current state is deleted");
+    await expectMlflowError(
+      client.logParam(run.info.runId, 'a', 1),
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      'Current state is deleted',
+    );
     await client.restoreRun(run.info.runId);
     await client.logParam(run.info.runId, 'a', 1);
     expect((await client.getRun(run.info.runId)).data.params).toEqual({ a: '1' });
@@ -159,7 +168,12 @@ describe('logging', () => {
 
   it('identical metric values are stored once, as MLflow deduplicates them', async () => {
     const { info } = await client.createRun('0');
-    await client.logBatch(info.runId, { metrics: [{ key: 'x', value: 1, timestamp: 1, step: 0 }, { key: 'x', value: 1, timestamp: 1, step: 0 }] });
+    await client.logBatch(info.runId, {
+      metrics: [
+        { key: 'x', value: 1, timestamp: 1, step: 0 },
+        { key: 'x', value: 1, timestamp: 1, step: 0 },
+      ],
+    });
     await client.logMetric(info.runId, 'x', 1, { timestamp: 1, step: 0 });
     expect(await client.getMetricHistory(info.runId, 'x')).toHaveLength(1);
   });
@@ -205,7 +219,10 @@ describe('logging', () => {
     expect(count('SELECT COUNT(*) AS n FROM metrics WHERE run_uuid = ?', info.runId)).toBe(0);
     expect(count("SELECT COUNT(*) AS n FROM tags WHERE run_uuid = ? AND key = 't'", info.runId)).toBe(0);
     await expectMlflowError(
-      client.logBatch(info.runId, { metrics: [{ key: 'ok', value: 1, timestamp: 1 }], tags: [{ key: 'bad/../key', value: 'v' }] }),
+      client.logBatch(info.runId, {
+        metrics: [{ key: 'ok', value: 1, timestamp: 1 }],
+        tags: [{ key: 'bad/../key', value: 'v' }],
+      }),
       ErrorCode.INVALID_PARAMETER_VALUE,
       'bad/../key',
     );
@@ -216,7 +233,12 @@ describe('logging', () => {
     const { info } = await client.createRun('0');
     await expectMlflowError(client.logMetric(info.runId, 'bad!key', 1), ErrorCode.INVALID_PARAMETER_VALUE, 'bad!key');
     await expectMlflowError(
-      client.logBatch(info.runId, { params: [{ key: 'd', value: '1' }, { key: 'd', value: '2' }] }),
+      client.logBatch(info.runId, {
+        params: [
+          { key: 'd', value: '1' },
+          { key: 'd', value: '2' },
+        ],
+      }),
       ErrorCode.INVALID_PARAMETER_VALUE,
       'd',
     );
@@ -230,7 +252,11 @@ describe('logging', () => {
     expect((await client.getRun(info.runId)).data.tags.k).toBe('b');
     await client.deleteTag(info.runId, 'k');
     expect((await client.getRun(info.runId)).data.tags.k).toBeUndefined();
-    await expectMlflowError(client.deleteTag(info.runId, 'k'), ErrorCode.RESOURCE_DOES_NOT_EXIST, 'No tag with name: k');
+    await expectMlflowError(
+      client.deleteTag(info.runId, 'k'),
+      ErrorCode.RESOURCE_DOES_NOT_EXIST,
+      'No tag with name: k',
+    );
   });
 
   it('setting mlflow.runName through a tag renames the run', async () => {
@@ -247,17 +273,36 @@ describe('searchRuns', () => {
       const { info } = await client.createRun({ experimentId: id, runName: `r${i}`, startTime: 1000 + i });
       await client.logMetric(info.runId, 'acc', i / 10, { timestamp: 1 });
     }
-    const page1 = await client.searchRuns({ experimentIds: [id], filterString: 'metrics.acc >= 0.1', orderBy: ['metrics.acc DESC'], maxResults: 2 });
+    const page1 = await client.searchRuns({
+      experimentIds: [id],
+      filterString: 'metrics.acc >= 0.1',
+      orderBy: ['metrics.acc DESC'],
+      maxResults: 2,
+    });
     expect(page1.items.map((r) => r.info.runName)).toEqual(['r4', 'r3']);
     expect(page1.nextPageToken).toBeTruthy();
-    const page2 = await client.searchRuns({ experimentIds: [id], filterString: 'metrics.acc >= 0.1', orderBy: ['metrics.acc DESC'], maxResults: 2, pageToken: page1.nextPageToken! });
+    const page2 = await client.searchRuns({
+      experimentIds: [id],
+      filterString: 'metrics.acc >= 0.1',
+      orderBy: ['metrics.acc DESC'],
+      maxResults: 2,
+      pageToken: page1.nextPageToken!,
+    });
     expect(page2.items.map((r) => r.info.runName)).toEqual(['r2', 'r1']);
     // As in MLflow: the last page carries no token (it asked for max+1 rows and got fewer).
     expect(page2.nextPageToken).toBeUndefined();
   });
 
   it('a malformed filter is INVALID_PARAMETER_VALUE', async () => {
-    await expectMlflowError(client.searchRuns({ experimentIds: ['0'], filterString: 'metrics.acc >>> 1' }), ErrorCode.INVALID_PARAMETER_VALUE, /./);
-    await expectMlflowError(client.searchRuns({ experimentIds: ['0'], filterString: 'params.a = 1 OR params.b = 2' }), ErrorCode.INVALID_PARAMETER_VALUE, /./);
+    await expectMlflowError(
+      client.searchRuns({ experimentIds: ['0'], filterString: 'metrics.acc >>> 1' }),
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      /./,
+    );
+    await expectMlflowError(
+      client.searchRuns({ experimentIds: ['0'], filterString: 'params.a = 1 OR params.b = 2' }),
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      /./,
+    );
   });
 });

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  MlflowClient,
   activeRun,
   closeAllTrackingStores,
   endRun,
@@ -10,6 +9,7 @@ import {
   isMlflowError,
   logMetric,
   logParam,
+  MlflowClient,
   resetFluentState,
   setExperiment,
   setTag,
@@ -99,7 +99,9 @@ describe('fluent runs', () => {
 
   it('nested runs carry mlflow.parentRunId; a second non-nested startRun is refused', async () => {
     const parent = await startRun({ runName: 'parent' });
-    await expect(startRun()).rejects.toSatisfy((e: unknown) => isMlflowError(e) && /already active/.test((e as Error).message));
+    await expect(startRun()).rejects.toSatisfy(
+      (e: unknown) => isMlflowError(e) && /already active/.test((e as Error).message),
+    );
     const child = await startRun({ runName: 'child', nested: true });
     expect(child.data.tags['mlflow.parentRunId']).toBe(parent.info.runId);
     expect(activeRun()?.info.runId).toBe(child.info.runId);

@@ -11,7 +11,11 @@ export const RunStatus = {
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
 /** The statuses that end a run. */
-export const TERMINATED_STATUSES: ReadonlySet<RunStatus> = new Set([RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED]);
+export const TERMINATED_STATUSES: ReadonlySet<RunStatus> = new Set([
+  RunStatus.FINISHED,
+  RunStatus.FAILED,
+  RunStatus.KILLED,
+]);
 
 /** True when `value` names a run status. */
 export function isRunStatus(value: unknown): value is RunStatus {

@@ -1,4 +1,4 @@
-export { LifecycleStage, RunStatus, TERMINATED_STATUSES, ViewType, isRunStatus, stagesForViewType } from './enums.js';
+export { isRunStatus, LifecycleStage, RunStatus, stagesForViewType, TERMINATED_STATUSES, ViewType } from './enums.js';
 export type { Experiment } from './experiment.js';
 export type { Metric } from './metric.js';
 export type { PagedList } from './paged.js';

@@ -364,7 +364,9 @@ export class SqliteTrackingStore implements TrackingStore {
           row.experiment_id,
         );
       } catch (err) {
-        if (isUniqueViolation(err)) throw new ResourceAlreadyExistsError(`Experiment(name=${newName}) already exists.`);
+        // MLflow's SQL store lets the IntegrityError through its session wrapper as BAD_REQUEST.
+        if (isUniqueViolation(err))
+          throw MlflowError.fromCode(ErrorCode.BAD_REQUEST, `(sqlite3.IntegrityError) ${(err as Error).message}`);
         throw err;
       }
     });

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { MlflowClient, SqliteTrackingStore } from '../../../src/index.js';
-import { REPO_ROOT, makeTempDir } from '../../helpers/paths.js';
+import { makeTempDir, REPO_ROOT } from '../../helpers/paths.js';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -28,7 +28,12 @@ it('background checkpoints keep the WAL bounded while logging, and close leaves 
   const run = await client.createRun('0');
   let maxWal = 0;
   for (let b = 0; b < 60; b++) {
-    const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 100}`, value: i, timestamp: b * 1000 + i, step: b }));
+    const metrics = Array.from({ length: 1000 }, (_, i) => ({
+      key: `k${i % 100}`,
+      value: i,
+      timestamp: b * 1000 + i,
+      step: b,
+    }));
     await client.logBatch(run.info.runId, { metrics });
     // Give the worker a chance to run between batches, as real logging loops do.
     await new Promise((r) => setTimeout(r, 5));

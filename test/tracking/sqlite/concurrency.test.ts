@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { MlflowClient, closeAllTrackingStores } from '../../../src/index.js';
-import { REPO_ROOT, makeTempDir } from '../../helpers/paths.js';
+import { closeAllTrackingStores, MlflowClient } from '../../../src/index.js';
+import { makeTempDir, REPO_ROOT } from '../../helpers/paths.js';
 
 const tmp = makeTempDir();
 afterAll(async () => {
@@ -13,10 +13,14 @@ afterAll(async () => {
 
 function runWorker(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/log-metrics-worker.ts'), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'test/fixtures/log-metrics-worker.ts'), ...args],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
