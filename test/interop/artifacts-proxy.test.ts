@@ -6,6 +6,7 @@ import {
   ErrorCode,
   HttpArtifactRepository,
   MlflowArtifactsRepository,
+  MlflowClient,
   resolveMlflowArtifactsUri,
   storageFor,
 } from '../../src/index.js';
@@ -63,16 +64,16 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-/** Creates a run through the REST API, as any client of the server would. */
-async function createRun(server: MlflowServer): Promise<{ runId: string; artifactUri: string }> {
-  const res = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ experiment_id: '0', start_time: Date.now() }),
+/** Creates a run through the SDK's REST store, with a param, a metric and a tag, as a user would. */
+async function createRun(server: MlflowServer): Promise<{ runId: string; artifactUri: string; client: MlflowClient }> {
+  const client = new MlflowClient({ trackingUri: server.url });
+  const run = await client.createRun({ experimentId: '0' });
+  await client.logBatch(run.info.runId, {
+    params: [{ key: 'p', value: '1' }],
+    metrics: [{ key: 'm', value: 0.5, timestamp: Date.now() }],
+    tags: [{ key: 't', value: 'x' }],
   });
-  expect(res.status).toBe(200);
-  const { run } = (await res.json()) as { run: { info: { run_id: string; artifact_uri: string } } };
-  return { runId: run.info.run_id, artifactUri: run.info.artifact_uri };
+  return { runId: run.info.runId, artifactUri: run.info.artifactUri, client };
 }
 
 function py<T>(payload: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<T> {
@@ -121,7 +122,7 @@ describe('artifact proxy with a local destination (mlflow server --serve-artifac
   it(
     'stores what the SDK logs where MLflow would, and Python downloads identical bytes',
     async () => {
-      const { runId, artifactUri } = await createRun(localServer);
+      const { runId, artifactUri, client } = await createRun(localServer);
       expect(artifactUri).toBe(`mlflow-artifacts:/0/${runId}/artifacts`);
       const repo = storageFor(artifactUri, { trackingUri: localServer.url });
       expect(repo).toBeInstanceOf(MlflowArtifactsRepository);
@@ -134,7 +135,8 @@ describe('artifact proxy with a local destination (mlflow server --serve-artifac
       writeFileSync(join(tree, 'name with spaces & symbols (1).txt'), 'odd name');
       await repo.logArtifact(join(src, 'model.bin'), 'model');
       await repo.logArtifacts(tree, 'data');
-      await repo.logText('hello from ts\n', 'notes/readme.md');
+      // The client-level helper resolves the same backend from the run's artifact URI.
+      await client.logText(runId, 'hello from ts\n', 'notes/readme.md');
 
       // The server's destination folder holds <experiment>/<run>/artifacts/<artifact path>.
       const onDisk = join(localDest, '0', runId, 'artifacts');
