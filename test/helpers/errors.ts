@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { isMlflowError, type MlflowError } from '../../src/index.js';
+import { InvalidParameterError, isMlflowError, type MlflowError } from '../../src/index.js';
 
 /** Awaits `p`, which must reject with an MlflowError, and returns that error. */
 export async function rejection(p: Promise<unknown>): Promise<MlflowError> {
@@ -24,4 +24,15 @@ export async function expectMlflowError(
   if (typeof message === 'string') expect(err.message).toContain(message);
   else expect(err.message).toMatch(message);
   return err;
+}
+
+/** Calls `fn`, which must throw an InvalidParameterError, and returns that error. */
+export function invalidParameterThrownBy(fn: () => unknown): InvalidParameterError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    return error as InvalidParameterError;
+  }
+  throw new Error('expected an InvalidParameterError');
 }

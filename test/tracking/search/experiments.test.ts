@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, InvalidParameterError } from '../../../src/tracking/errors.js';
+import { ErrorCode } from '../../../src/tracking/errors.js';
 import {
   parseExperimentFilter,
   parseExperimentId,
@@ -7,16 +7,7 @@ import {
   resolveExperimentOrderBy,
 } from '../../../src/tracking/search/experiments.js';
 import { buildSearchExperimentsSql } from '../../../src/tracking/sqlite/search-sql.js';
-
-function errorOf(fn: () => unknown): InvalidParameterError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidParameterError);
-    return error as InvalidParameterError;
-  }
-  throw new Error('expected an error');
-}
+import { invalidParameterThrownBy } from '../../helpers/errors.js';
 
 describe('parseExperimentFilter', () => {
   it('returns [] for an empty filter', () => {
@@ -76,13 +67,13 @@ describe('parseExperimentFilter', () => {
     ["creation_time > '1'", "Expected numeric value type for numeric attribute: creation_time. Found '1'"],
     ['creation_time IN (1)', 'Expected numeric value type for numeric attribute: creation_time. Found (1)'],
   ])('rejects %s', (filter, message) => {
-    const error = errorOf(() => parseExperimentFilter(filter));
+    const error = invalidParameterThrownBy(() => parseExperimentFilter(filter));
     expect(error.errorCode).toBe(ErrorCode.INVALID_PARAMETER_VALUE);
     expect(error.message).toBe(message);
   });
 
   it('names the valid attribute keys', () => {
-    expect(errorOf(() => parseExperimentFilter("lifecycle_stage = 'active'")).message).toMatch(
+    expect(invalidParameterThrownBy(() => parseExperimentFilter("lifecycle_stage = 'active'")).message).toMatch(
       /^Invalid attribute key 'lifecycle_stage' specified\. Valid keys are '\{'creation_time', 'experiment_id', 'last_update_time', 'name'\}'$/,
     );
   });
@@ -104,7 +95,7 @@ describe('experiment order_by', () => {
     ['tags.x', 'Invalid order_by entity: tag'],
     ['name UP', "Invalid ordering key in order_by clause 'name UP'."],
   ])('rejects %s', (orderBy, message) => {
-    expect(errorOf(() => parseExperimentOrderBy(orderBy)).message).toBe(message);
+    expect(invalidParameterThrownBy(() => parseExperimentOrderBy(orderBy)).message).toBe(message);
   });
 
   it('defaults to creation_time DESC, experiment_id ASC', () => {

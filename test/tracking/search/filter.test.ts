@@ -9,16 +9,7 @@ import {
   validateRunComparison,
 } from '../../../src/tracking/search/filter.js';
 import { buildSearchRunsSql, likeToGlob } from '../../../src/tracking/sqlite/search-sql.js';
-
-function errorOf(fn: () => unknown): InvalidParameterError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidParameterError);
-    return error as InvalidParameterError;
-  }
-  throw new Error('expected an error');
-}
+import { invalidParameterThrownBy } from '../../helpers/errors.js';
 
 describe('parseRunFilter: accepted filters', () => {
   it('returns [] for an empty or missing filter', () => {
@@ -155,13 +146,13 @@ describe('parseRunFilter: rejected filters', () => {
     ["datasets.name > 'x'", "Invalid comparator '>' not one of '{'!=', '=', 'ILIKE', 'IN', 'LIKE', 'NOT IN'}"],
     ["datasets.foo = 'x'", "Invalid dataset key 'foo' specified. Valid keys are '{'context', 'digest', 'name'}'"],
   ])('%s', (filter, message) => {
-    const error = errorOf(() => parseRunFilter(filter));
+    const error = invalidParameterThrownBy(() => parseRunFilter(filter));
     expect(error.errorCode).toBe(ErrorCode.INVALID_PARAMETER_VALUE);
     expect(error.message).toBe(message);
   });
 
   it('names the valid attribute keys', () => {
-    const error = errorOf(() => parseRunFilter("experiment_id = '1'"));
+    const error = invalidParameterThrownBy(() => parseRunFilter("experiment_id = '1'"));
     expect(error.message).toMatch(
       /^Invalid attribute key 'experiment_id' specified\. Valid keys are '\{.*'run_id'.*\}'$/,
     );

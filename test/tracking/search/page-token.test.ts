@@ -7,18 +7,9 @@ import {
   SEARCH_MAX_RESULTS_THRESHOLD,
   validateMaxResults,
 } from '../../../src/tracking/search/page-token.js';
+import { invalidParameterThrownBy } from '../../helpers/errors.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-
-function errorOf(fn: () => unknown): InvalidParameterError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidParameterError);
-    return error as InvalidParameterError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('createPageToken', () => {
   it('is byte-identical to SearchUtils.create_page_token', () => {
@@ -69,7 +60,7 @@ describe('parseStartOffsetFromPageToken', () => {
     ['offset 0 (falsy in Python)', b64('{"offset": 0}'), "Invalid page token, parsed value={'offset': 0}"],
     ['a non-numeric offset', b64('{"offset": "abc"}'), 'Invalid page token, not stringable abc'],
   ])('rejects %s with MLflow’s message', (_label, token, message) => {
-    const error = errorOf(() => parseStartOffsetFromPageToken(token));
+    const error = invalidParameterThrownBy(() => parseStartOffsetFromPageToken(token));
     expect(error.errorCode).toBe(ErrorCode.INVALID_PARAMETER_VALUE);
     expect(error.message).toBe(message);
   });
@@ -94,7 +85,7 @@ describe('validateMaxResults', () => {
     [null, false, "Invalid value None for parameter 'max_results' supplied. It must be a positive integer"],
     [50001, true, "Invalid value 50001 for parameter 'max_results' supplied. It must be at most 50000"],
   ])('rejects %s (allowNull=%s)', (value, allowNull, message) => {
-    const error = errorOf(() => validateMaxResults(value, allowNull));
+    const error = invalidParameterThrownBy(() => validateMaxResults(value, allowNull));
     expect(error.errorCode).toBe(ErrorCode.INVALID_PARAMETER_VALUE);
     expect(error.message).toBe(message);
   });
