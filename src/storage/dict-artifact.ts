@@ -1,3 +1,5 @@
+import { pyJsonString } from '../internal/python-json.js';
+
 // The exact bytes MLflow's `log_dict` writes: `json.dump(d, f, indent=2, default=str)` for most files and
 // `yaml.dump(d, f, indent=2, default_flow_style=False)` (PyYAML) for `.yaml`/`.yml`. Both are reproduced
 // here rather than approximated with JSON.stringify or the `yaml` package, whose quoting, escaping,
@@ -72,23 +74,6 @@ function toPlain(value: unknown, seen: Set<object> = new Set()): unknown {
 }
 
 /** Python's `json.dumps` string escaping with `ensure_ascii=True` (lower-case `\uXXXX`). */
-function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i]!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
 
 /** Python's `json.dumps(value, indent=2, default=str)`. */
 export function pythonJsonDumps(value: unknown): string {
@@ -98,7 +83,7 @@ export function pythonJsonDumps(value: unknown): string {
     if (v === false) return 'false';
     if (typeof v === 'number') return numberText(v, 'json');
     if (typeof v === 'bigint') return v.toString();
-    if (typeof v === 'string') return jsonString(v);
+    if (typeof v === 'string') return pyJsonString(v);
     const inner = `${indent}  `;
     if (Array.isArray(v)) {
       if (v.length === 0) return '[]';
@@ -106,7 +91,7 @@ export function pythonJsonDumps(value: unknown): string {
     }
     const entries = Object.entries(v as Record<string, unknown>);
     if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, x]) => `${inner}${jsonString(k)}: ${write(x, inner)}`).join(',\n')}\n${indent}}`;
+    return `{\n${entries.map(([k, x]) => `${inner}${pyJsonString(k)}: ${write(x, inner)}`).join(',\n')}\n${indent}}`;
   };
   return write(toPlain(value), '');
 }

@@ -9,6 +9,7 @@
  */
 
 import { ENV } from '../config/env.js';
+import { pyJsonString } from '../internal/python-json.js';
 import type { Metric } from './entities/metric.js';
 import type { Param } from './entities/param.js';
 import type { DatasetInput } from './entities/run.js';
@@ -792,23 +793,6 @@ function pyStr(value: unknown): string {
 }
 
 /** Python `json.dumps(s)` of a string (ensure_ascii: everything outside ' '..'~' escaped). */
-function pyJsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s.charAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c >= 0x20 && c <= 0x7e) out += ch;
-    else out += `\\u${hex(c, 4)}`;
-  }
-  return out + '"';
-}
 
 /** Python `json.dumps(value, sort_keys=True, separators=(",", ":"))`. */
 function pyJsonDumps(value: unknown): string {
