@@ -1,21 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeAllTrackingStores,
-  logMetric,
-  logParams,
-  MlflowClient,
-  RunStatus,
-  resetFluentState,
-  setExperiment,
-  setTags,
-  setTrackingUri,
-  withRun,
-} from '../../src/index.js';
+import { closeAllTrackingStores, MlflowClient, resetFluentState, setTrackingUri } from '../../src/index.js';
 import { dumpTracking } from '../helpers/dump.js';
 import { type MlflowServer, startMlflowServer } from '../helpers/mlflow-server.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runPythonJson } from '../helpers/python.js';
+import { writeTrackingScenario } from '../helpers/scenario.js';
 
 interface Dump {
   experiments: Array<Record<string, unknown>>;
@@ -33,41 +23,9 @@ describe('embedded store interop with Python MLflow 3.18', () => {
     client = new MlflowClient({ trackingUri: sdkUri, defaultArtifactRoot: artifactRoot });
     resetFluentState();
     setTrackingUri(sdkUri);
-    const expA = await client.createExperiment('ts-interop-a', { tags: { team: 'ts', 'note.with.dots': 'x y' } });
-    const expB = await client.createExperiment('ts-interop-b', { artifactLocation: join(tmp.dir, 'custom-b') });
-    written.experimentIds.push(expA, expB);
-    await setExperiment(undefined, { experimentId: expA });
-    await withRun({ runName: 'ts-parent' }, async (parent) => {
-      written.runIds.push(parent.info.runId);
-      await logParams({ model: 'gpt2', temperature: 0.7, max_new_tokens: 32, flag: true });
-      for (let step = 0; step < 5; step++)
-        await logMetric('loss', 1 / (step + 1), { step, timestamp: 1700000000000 + step });
-      await logMetric('acc', 0.25, { step: 0, timestamp: 1700000000100 });
-      await logMetric('acc', 0.75, { step: 1, timestamp: 1700000000200 });
-      await logMetric('weird', Number.NaN, { step: 0, timestamp: 1700000000300 });
-      await logMetric('big', Number.POSITIVE_INFINITY, { step: 0, timestamp: 1700000000400 });
-      await setTags({ stage: 'dev', 'key with space': 'v' });
-      await withRun({ runName: 'ts-child', nested: true }, async (child) => {
-        written.runIds.push(child.info.runId);
-        await logParams({ question: 'What is MLflow?' });
-        await logMetric('latency_ms', 12.5, { step: 0, timestamp: 1700000000500 });
-      });
-    });
-    const failed = await client.createRun({
-      experimentId: expB,
-      runName: 'ts-failed',
-      tags: { 'mlflow.user': 'alice' },
-      startTime: 1700000001000,
-    });
-    await client.logBatch(failed.info.runId, {
-      metrics: [3, -1.5, 0].map((value, i) => ({ key: 'm', value, timestamp: 1700000002000 + i, step: i })),
-      params: [{ key: 'p', value: '1' }],
-      tags: [{ key: 't', value: 'x' }],
-    });
-    await client.setTerminated(failed.info.runId, RunStatus.FAILED, 1700000003000);
-    const deleted = await client.createRun({ experimentId: expB, runName: 'ts-deleted' });
-    await client.deleteRun(deleted.info.runId);
-    written.runIds.push(failed.info.runId, deleted.info.runId);
+    const ids = await writeTrackingScenario(client, { artifactDir: tmp.dir });
+    written.experimentIds.push(...ids.experimentIds);
+    written.runIds.push(...ids.runIds);
   });
 
   afterAll(async () => {
