@@ -20,3 +20,108 @@ export function pyJsonString(s: string): string {
   }
   return `${out}"`;
 }
+
+/**
+ * `json.dumps(value, ensure_ascii=False)` as MLflow's `TraceJSONEncoder` writes span attributes: Python's
+ * `", "` and `": "` separators, `NaN`/`Infinity` for non-finite numbers, and a best-effort rendering of
+ * what JSON cannot hold (bigint as digits, `Date` as ISO text, `Map`/`Set` as object/array, a cycle or
+ * a function as its string form) instead of throwing. Strings match Python's output exactly.
+ */
+export function pyJsonDumps(value: unknown): string {
+  return dumpValue(value, new Set());
+}
+
+function dumpValue(value: unknown, seen: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (Number.isFinite(value)) return JSON.stringify(value);
+      return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'undefined':
+      return 'null';
+    case 'function':
+      return JSON.stringify(`[Function ${value.name || 'anonymous'}]`);
+    case 'symbol':
+      return JSON.stringify(value.toString());
+  }
+  if (value === null) return 'null';
+  const obj = value as object;
+  if (seen.has(obj)) return JSON.stringify('[Circular]');
+  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'null' : JSON.stringify(obj.toISOString());
+  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    try {
+      return dumpValue(toJSON.call(obj), seen);
+    } catch {
+      return JSON.stringify(String(obj));
+    }
+  }
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return `[${obj.map((v) => dumpValue(v, seen)).join(', ')}]`;
+    if (obj instanceof Set) return `[${[...obj].map((v) => dumpValue(v, seen)).join(', ')}]`;
+    if (ArrayBuffer.isView(obj)) return JSON.stringify(String(obj));
+    if (obj instanceof Error) {
+      return `{"name": ${JSON.stringify(obj.name)}, "message": ${JSON.stringify(obj.message)}}`;
+    }
+    const entries: string[] = [];
+    if (obj instanceof Map) {
+      for (const [k, v] of obj) entries.push(`${JSON.stringify(String(k))}: ${dumpValue(v, seen)}`);
+    } else {
+      for (const k of Object.keys(obj)) {
+        const v = (obj as Record<string, unknown>)[k];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        entries.push(`${JSON.stringify(k)}: ${dumpValue(v, seen)}`);
+      }
+    }
+    return `{${entries.join(', ')}}`;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/**
+ * `JSON.parse` for text Python's `json` wrote: also accepts `NaN`, `Infinity` and `-Infinity` outside
+ * strings, as `json.loads` does. Throws a `SyntaxError` like `JSON.parse` otherwise.
+ */
+export function pyJsonLoads(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    if (!/NaN|Infinity/.test(text)) throw err;
+    const sentinel = '\u0000pyjson:';
+    const replaced = replaceOutsideStrings(text, (token) => JSON.stringify(sentinel + token));
+    return JSON.parse(replaced, (_k, v) =>
+      typeof v === 'string' && v.startsWith(sentinel) ? Number(v.slice(sentinel.length)) : v,
+    );
+  }
+}
+
+function replaceOutsideStrings(text: string, replace: (token: string) => string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const m = /^(-?Infinity|NaN)/.exec(text.slice(i, i + 9));
+    if (m) {
+      out += replace(m[1] as string);
+      i += (m[1] as string).length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}

@@ -46,8 +46,10 @@ export type { SqliteStoreOptions } from './sqlite/store.js';
 export { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, SqliteTrackingStore } from './sqlite/store.js';
 export type {
   CreateRunArgs,
+  DeleteTracesArgs,
   SearchExperimentsQuery,
   SearchRunsQuery,
+  SearchTracesQuery,
   TrackingStore,
   UpdateRunInfoArgs,
 } from './store.js';

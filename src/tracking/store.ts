@@ -7,6 +7,9 @@ import type {
   RunInfo,
   RunStatus,
   RunTag,
+  Span,
+  Trace,
+  TraceInfo,
   ViewType,
 } from './entities/index.js';
 
@@ -59,6 +62,34 @@ export interface UpdateRunInfoArgs {
   runName?: string | null;
 }
 
+/** Arguments of {@link TrackingStore.searchTraces}. */
+export interface SearchTracesQuery {
+  /** Experiments to search in. */
+  experimentIds: string[];
+  /**
+   * MLflow trace filter, e.g. `tags.env = 'prod' AND attributes.status = 'OK'`; `attributes.run_id`
+   * matches traces made under the run or linked to it.
+   */
+  filterString?: string;
+  /** Page size; 100 by default (MLflow's `SEARCH_TRACES_DEFAULT_MAX_RESULTS`). */
+  maxResults?: number;
+  /** e.g. `['timestamp_ms DESC']` (the default). */
+  orderBy?: string[];
+  /** Token from a previous page. */
+  pageToken?: string;
+}
+
+/** Arguments of {@link TrackingStore.deleteTraces}: either a cut-off (time and/or count) or ids. */
+export interface DeleteTracesArgs {
+  experimentId: string;
+  /** Delete traces that started at or before this time (ms since the epoch). */
+  maxTimestampMillis?: number;
+  /** With `maxTimestampMillis`: delete at most this many, oldest first. */
+  maxTraces?: number;
+  /** Delete exactly these traces. */
+  traceIds?: string[];
+}
+
 /**
  * The tracking store: where experiments, runs and their data live. One implementation per backend
  * (`sqlite:` embedded, `http(s):` REST); everything above it is backend-agnostic. Methods mirror
@@ -99,6 +130,24 @@ export interface TrackingStore {
     options?: { maxResults?: number; pageToken?: string },
   ): Promise<PagedList<Metric>>;
   searchRuns(query: SearchRunsQuery): Promise<PagedList<Run>>;
+
+  /**
+   * Record a finished trace's info (MLflow's `StartTraceV3`): creates it, or completes the row
+   * {@link logSpans} created. Adds the `mlflow.artifactLocation` tag; returns the stored info.
+   */
+  startTrace(info: TraceInfo): Promise<TraceInfo>;
+  /** Store spans of one or more traces in an experiment (MLflow's `log_spans` / OTLP ingest). */
+  logSpans(experimentId: string, spans: Span[]): Promise<void>;
+  getTraceInfo(traceId: string): Promise<TraceInfo>;
+  /** Info and spans of a trace whose spans are in the tracking store. */
+  getTrace(traceId: string, options?: { allowPartial?: boolean }): Promise<Trace>;
+  searchTraces(query: SearchTracesQuery): Promise<PagedList<TraceInfo>>;
+  setTraceTag(traceId: string, key: string, value: string): Promise<void>;
+  deleteTraceTag(traceId: string, key: string): Promise<void>;
+  /** Returns how many traces were deleted. */
+  deleteTraces(args: DeleteTracesArgs): Promise<number>;
+  /** Link traces (at most 100) to a run, as MLflow's entity associations do. */
+  linkTracesToRun(traceIds: string[], runId: string): Promise<void>;
 
   /** Releases connections and file handles. Idempotent. */
   close(): Promise<void>;

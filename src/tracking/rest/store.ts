@@ -1,12 +1,25 @@
 import type { z } from 'zod';
-import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag } from '../entities/index.js';
+import type {
+  Experiment,
+  Metric,
+  PagedList,
+  Param,
+  Run,
+  RunInfo,
+  RunTag,
+  Span,
+  Trace,
+  TraceInfo,
+} from '../entities/index.js';
 import { ViewType } from '../entities/index.js';
 import { ErrorCode, hasErrorCode } from '../errors.js';
 import { SEARCH_MAX_RESULTS_DEFAULT, validateMaxResults } from '../search/page-token.js';
 import type {
   CreateRunArgs,
+  DeleteTracesArgs,
   SearchExperimentsQuery,
   SearchRunsQuery,
+  SearchTracesQuery,
   TrackingStore,
   UpdateRunInfoArgs,
 } from '../store.js';
@@ -30,6 +43,7 @@ import {
   toRunInfo,
 } from './convert.js';
 import { RestClient, type RestEndpoint, type RestStoreOptions } from './http.js';
+import { RestTraceStore } from './traces.js';
 
 const API = '/api/2.0/mlflow';
 
@@ -91,7 +105,10 @@ export class RestTrackingStore implements TrackingStore {
   constructor(uri: string, options: RestStoreOptions = {}) {
     this.http = new RestClient(uri, options);
     this.trackingUri = this.http.baseUrl;
+    this.#traces = new RestTraceStore(this.http);
   }
+
+  readonly #traces: RestTraceStore;
 
   async #call<S extends z.ZodType>(
     endpoint: RestEndpoint,
@@ -270,6 +287,36 @@ export class RestTrackingStore implements TrackingStore {
     const res = await this.#call(ENDPOINTS.searchRuns, payload, responseSchemas.searchRuns);
     const items = (res.runs ?? []).map(toRun);
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items };
+  }
+
+  // ---------------------------------------------------------------- traces
+
+  startTrace(info: TraceInfo): Promise<TraceInfo> {
+    return this.#traces.startTrace(info);
+  }
+  logSpans(experimentId: string, spans: Span[]): Promise<void> {
+    return this.#traces.logSpans(experimentId, spans);
+  }
+  getTraceInfo(traceId: string): Promise<TraceInfo> {
+    return this.#traces.getTraceInfo(traceId);
+  }
+  getTrace(traceId: string, options: { allowPartial?: boolean } = {}): Promise<Trace> {
+    return this.#traces.getTrace(traceId, options);
+  }
+  searchTraces(query: SearchTracesQuery): Promise<PagedList<TraceInfo>> {
+    return this.#traces.searchTraces(query);
+  }
+  setTraceTag(traceId: string, key: string, value: string): Promise<void> {
+    return this.#traces.setTraceTag(traceId, key, value);
+  }
+  deleteTraceTag(traceId: string, key: string): Promise<void> {
+    return this.#traces.deleteTraceTag(traceId, key);
+  }
+  deleteTraces(args: DeleteTracesArgs): Promise<number> {
+    return this.#traces.deleteTraces(args);
+  }
+  linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
+    return this.#traces.linkTracesToRun(traceIds, runId);
   }
 
   async close(): Promise<void> {

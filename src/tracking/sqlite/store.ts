@@ -12,7 +12,10 @@ import {
   type RunInfo,
   RunStatus,
   type RunTag,
+  type Span,
   stagesForViewType,
+  type Trace,
+  type TraceInfo,
   ViewType,
 } from '../entities/index.js';
 import {
@@ -31,8 +34,10 @@ import {
 } from '../search/page-token.js';
 import type {
   CreateRunArgs,
+  DeleteTracesArgs,
   SearchExperimentsQuery,
   SearchRunsQuery,
+  SearchTracesQuery,
   TrackingStore,
   UpdateRunInfoArgs,
 } from '../store.js';
@@ -51,6 +56,7 @@ import {
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { buildSearchExperimentsSql, buildSearchRunsSql } from './search-sql.js';
+import { SqliteTraceStore } from './traces.js';
 
 /** Options of {@link SqliteTrackingStore}. */
 export interface SqliteStoreOptions {
@@ -133,6 +139,7 @@ export class SqliteTrackingStore implements TrackingStore {
   readonly #checkpointer: Checkpointer | null;
   #commitsSinceWalCheck = 0;
   #closed = false;
+  readonly #traces: SqliteTraceStore;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
@@ -145,6 +152,22 @@ export class SqliteTrackingStore implements TrackingStore {
         : startCheckpointer(path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
     if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
     this.#ensureDefaultExperiment();
+    this.#traces = new SqliteTraceStore({
+      db: this.#db,
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+      experiment: (id) => {
+        const row = this.#experimentRow(id, ViewType.ALL);
+        return {
+          experimentId: String(row.experiment_id),
+          artifactLocation: row.artifact_location ?? '',
+          lifecycleStage: row.lifecycle_stage ?? LifecycleStage.ACTIVE,
+        };
+      },
+      assertRunExists: (runId) => {
+        this.#runRow(runId);
+      },
+    });
   }
 
   /** The underlying better-sqlite3 handle, for the other embedded stores (registry, traces). */
@@ -737,6 +760,36 @@ export class SqliteTrackingStore implements TrackingStore {
       const items = this.#loadRuns(page.map((id) => rows.get(id)!));
       return ids.length > maxResults ? { items, nextPageToken: createPageToken(offset + maxResults) } : { items };
     });
+  }
+
+  // ---------------------------------------------------------------- traces
+
+  async startTrace(info: TraceInfo): Promise<TraceInfo> {
+    return this.#traces.startTrace(info);
+  }
+  async logSpans(experimentId: string, spans: Span[]): Promise<void> {
+    this.#traces.logSpans(experimentId, spans);
+  }
+  async getTraceInfo(traceId: string): Promise<TraceInfo> {
+    return this.#traces.getTraceInfo(traceId);
+  }
+  async getTrace(traceId: string, options: { allowPartial?: boolean } = {}): Promise<Trace> {
+    return this.#traces.getTrace(traceId, options);
+  }
+  async searchTraces(query: SearchTracesQuery): Promise<PagedList<TraceInfo>> {
+    return this.#traces.searchTraces(query);
+  }
+  async setTraceTag(traceId: string, key: string, value: string): Promise<void> {
+    this.#traces.setTraceTag(traceId, key, value);
+  }
+  async deleteTraceTag(traceId: string, key: string): Promise<void> {
+    this.#traces.deleteTraceTag(traceId, key);
+  }
+  async deleteTraces(args: DeleteTracesArgs): Promise<number> {
+    return this.#traces.deleteTraces(args);
+  }
+  async linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
+    this.#traces.linkTracesToRun(traceIds, runId);
   }
 
   async close(): Promise<void> {
