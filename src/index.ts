@@ -7,5 +7,6 @@
  */
 export * from './config/index.js';
 export * from './storage/index.js';
+export * from './tracing/index.js';
 export * from './tracking/index.js';
 export { MLFLOW_REFERENCE_VERSION, VERSION } from './version.js';

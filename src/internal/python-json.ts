@@ -28,10 +28,24 @@ export function pyJsonString(s: string): string {
  * a function as its string form) instead of throwing. Strings match Python's output exactly.
  */
 export function pyJsonDumps(value: unknown): string {
-  return dumpValue(value, new Set());
+  // Fast paths for the common small values: no cycle bookkeeping needed.
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (Number.isFinite(value)) return JSON.stringify(value);
+      break;
+    case 'boolean':
+      return value ? 'true' : 'false';
+  }
+  return dumpValue(value, null, 0);
 }
 
-function dumpValue(value: unknown, seen: Set<object>): string {
+// Cycle detection starts only past this depth: shallow values (nearly all) skip the bookkeeping, and a
+// cycle still ends up detected because it recurses past the limit.
+const CHECK_CYCLES_AFTER = 64;
+
+function dumpValue(value: unknown, seen: object[] | null, depth: number): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -51,37 +65,52 @@ function dumpValue(value: unknown, seen: Set<object>): string {
   }
   if (value === null) return 'null';
   const obj = value as object;
-  if (seen.has(obj)) return JSON.stringify('[Circular]');
+  if (depth >= CHECK_CYCLES_AFTER) {
+    seen ??= [];
+    if (seen.includes(obj)) return JSON.stringify('[Circular]');
+  }
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'null' : JSON.stringify(obj.toISOString());
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     try {
-      return dumpValue(toJSON.call(obj), seen);
+      return dumpValue(toJSON.call(obj), seen, depth + 1);
     } catch {
       return JSON.stringify(String(obj));
     }
   }
-  seen.add(obj);
+  seen?.push(obj);
+  const d = depth + 1;
   try {
-    if (Array.isArray(obj)) return `[${obj.map((v) => dumpValue(v, seen)).join(', ')}]`;
-    if (obj instanceof Set) return `[${[...obj].map((v) => dumpValue(v, seen)).join(', ')}]`;
+    if (Array.isArray(obj)) {
+      let out = '[';
+      for (let i = 0; i < obj.length; i++) out += (i ? ', ' : '') + dumpValue(obj[i], seen, d);
+      return `${out}]`;
+    }
+    if (obj instanceof Set) return `[${[...obj].map((v) => dumpValue(v, seen, d)).join(', ')}]`;
     if (ArrayBuffer.isView(obj)) return JSON.stringify(String(obj));
     if (obj instanceof Error) {
       return `{"name": ${JSON.stringify(obj.name)}, "message": ${JSON.stringify(obj.message)}}`;
     }
-    const entries: string[] = [];
+    let out = '{';
+    let first = true;
     if (obj instanceof Map) {
-      for (const [k, v] of obj) entries.push(`${JSON.stringify(String(k))}: ${dumpValue(v, seen)}`);
+      for (const [k, v] of obj) {
+        out += `${first ? '' : ', '}${JSON.stringify(String(k))}: ${dumpValue(v, seen, d)}`;
+        first = false;
+      }
     } else {
-      for (const k of Object.keys(obj)) {
+      const keys = Object.keys(obj);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
         const v = (obj as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-        entries.push(`${JSON.stringify(k)}: ${dumpValue(v, seen)}`);
+        out += `${first ? '' : ', '}${JSON.stringify(k)}: ${dumpValue(v, seen, d)}`;
+        first = false;
       }
     }
-    return `{${entries.join(', ')}}`;
+    return `${out}}`;
   } finally {
-    seen.delete(obj);
+    seen?.pop();
   }
 }
 

@@ -1,15 +1,31 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, resolve as resolvePath } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join as joinPath, resolve as resolvePath } from 'node:path';
 import { resolveRegistryUri, resolveTrackingUri } from '../config/settings.js';
 import { redactUri } from '../config/uri.js';
 import type { FileInfo, StorageBackend, StorageOptions } from '../storage/backend.js';
 import { dictArtifactText } from '../storage/dict-artifact.js';
 import { normalizeArtifactPath } from '../storage/paths.js';
 import { storageFor } from '../storage/resolve.js';
-import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag } from './entities/index.js';
-import { isRunStatus, RunStatus, TERMINATED_STATUSES, ViewType } from './entities/index.js';
-import { InvalidParameterError } from './errors.js';
-import type { SearchExperimentsQuery, SearchRunsQuery, TrackingStore } from './store.js';
+import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, Trace, TraceInfo } from './entities/index.js';
+import {
+  isRunStatus,
+  parseSpanJson,
+  RunStatus,
+  SPANS_LOCATION_TRACKING_STORE,
+  Span,
+  TERMINATED_STATUSES,
+  TraceTagKey,
+  ViewType,
+} from './entities/index.js';
+import { ErrorCode, InvalidParameterError, MlflowError } from './errors.js';
+import type {
+  DeleteTracesArgs,
+  SearchExperimentsQuery,
+  SearchRunsQuery,
+  SearchTracesQuery,
+  TrackingStore,
+} from './store.js';
 import { openTrackingStore } from './stores.js';
 import { MLFLOW_USER } from './tags.js';
 
@@ -302,7 +318,107 @@ export class MlflowClient {
     if (dstPath !== undefined) await mkdir(dstPath, { recursive: true });
     return repo.downloadArtifacts(path, dstPath);
   }
+
+  // ------------------------------------------------------------ traces
+
+  /** A trace's info (tags, metadata, state, timing) without its spans. */
+  getTraceInfo(traceId: string): Promise<TraceInfo> {
+    return this.store.getTraceInfo(traceId);
+  }
+
+  /**
+   * A trace with its spans (`MlflowClient.get_trace`): from the tracking store when the trace says its
+   * spans are there, else from `traces.json` under the trace's artifact location, as MLflow reads traces
+   * logged by older clients.
+   */
+  async getTrace(traceId: string): Promise<Trace> {
+    const info = await this.store.getTraceInfo(traceId);
+    if (info.tags[TraceTagKey.SPANS_LOCATION] === SPANS_LOCATION_TRACKING_STORE) {
+      return this.store.getTrace(traceId);
+    }
+    return { info, data: { spans: await this.#spansFromArtifacts(info) } };
+  }
+
+  async #spansFromArtifacts(info: TraceInfo): Promise<Span[]> {
+    const location = info.tags[TraceTagKey.ARTIFACT_LOCATION];
+    if (!location) {
+      throw new MlflowError(
+        `Trace ${info.traceId} has no spans in the tracking store and no artifact location.`,
+        ErrorCode.INVALID_STATE,
+      );
+    }
+    const dir = await mkdtemp(joinPath(tmpdir(), 'mlflow-genai-trace-'));
+    try {
+      let local: string;
+      try {
+        local = await this.storageForUri(location).downloadArtifacts(TRACE_DATA_FILE, dir);
+      } catch (err) {
+        throw new MlflowError(
+          `Trace data of ${info.traceId} is missing at ${location}/${TRACE_DATA_FILE}: ${(err as Error).message}`,
+          ErrorCode.RESOURCE_DOES_NOT_EXIST,
+          { cause: err },
+        );
+      }
+      const parsed = parseSpanJson(await readFile(local, 'utf8')) as { spans?: Array<Record<string, unknown>> };
+      return (parsed.spans ?? []).map((d) => Span.fromDict(d));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Traces matching a filter, one page at a time, with their spans unless `includeSpans` is false
+   * (`MlflowClient.search_traces`). `runId` keeps the traces made under, or linked to, that run.
+   */
+  async searchTraces(query: SearchTracesQuery & { runId?: string; includeSpans?: boolean }): Promise<PagedList<Trace>> {
+    const { runId, includeSpans = true, ...rest } = query;
+    let filterString = rest.filterString;
+    if (runId) {
+      if (filterString && /\battributes?\.run_id\b/.test(filterString)) {
+        throw new InvalidParameterError('You cannot filter by run_id when it is already part of the filter string.');
+      }
+      const clause = `attribute.run_id = '${runId}'`;
+      filterString = filterString ? `${filterString} AND ${clause}` : clause;
+    }
+    const page = await this.store.searchTraces({ ...rest, ...(filterString === undefined ? {} : { filterString }) });
+    const items: Trace[] = [];
+    for (const info of page.items) {
+      items.push(includeSpans ? await this.getTrace(info.traceId) : { info, data: { spans: [] } });
+    }
+    return page.nextPageToken ? { items, nextPageToken: page.nextPageToken } : { items };
+  }
+
+  /** Set a tag on a trace (`set_trace_tag`). */
+  setTraceTag(traceId: string, key: string, value: LoggableValue): Promise<void> {
+    return this.store.setTraceTag(traceId, key, stringifyValue(value));
+  }
+
+  /** Delete a tag of a trace (`delete_trace_tag`). */
+  deleteTraceTag(traceId: string, key: string): Promise<void> {
+    return this.store.deleteTraceTag(traceId, key);
+  }
+
+  /** Delete traces by id, or by age and count (`delete_traces`); returns how many were deleted. */
+  deleteTraces(args: DeleteTracesArgs): Promise<number> {
+    const byIds = args.traceIds !== undefined;
+    const byTime = args.maxTimestampMillis !== undefined;
+    if (byIds === byTime) {
+      throw new InvalidParameterError('Exactly one of traceIds and maxTimestampMillis must be given to deleteTraces.');
+    }
+    if (args.maxTraces !== undefined && byIds) {
+      throw new InvalidParameterError('maxTraces can only be used with maxTimestampMillis.');
+    }
+    return this.store.deleteTraces(args);
+  }
+
+  /** Link traces to a run (`link_traces_to_run`), so searching the run's traces finds them. */
+  linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
+    return this.store.linkTracesToRun(traceIds, runId);
+  }
 }
+
+/** MLflow's `TRACE_DATA_FILE_NAME`: spans of artifact-stored traces. */
+const TRACE_DATA_FILE = 'traces.json';
 
 function checkStatus(status: string): void {
   if (!isRunStatus(status)) {

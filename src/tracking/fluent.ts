@@ -114,7 +114,16 @@ export async function setExperiment(name?: string, options: { experimentId?: str
   return experiment;
 }
 
-async function resolveExperimentId(explicit?: string): Promise<string> {
+/**
+ * @internal The experiment id set by `setExperiment`, if any (no I/O, no environment read: callers
+ * resolve the rest later with {@link resolveExperimentId}).
+ */
+export function currentExperimentIdSync(): string | undefined {
+  return state.experimentId;
+}
+
+/** @internal The experiment the fluent API uses: explicit, set, from the environment, else Default. */
+export async function resolveExperimentId(explicit?: string): Promise<string> {
   if (explicit !== undefined) return explicit;
   if (state.experimentId !== undefined) return state.experimentId;
   const env = experimentFromEnv();

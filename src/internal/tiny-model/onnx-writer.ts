@@ -1,6 +1,10 @@
 // Hand-written protobuf encoding of the few ONNX messages the tiny model needs, so generating it adds no
 // dependency (protobufjs would be the only reason to pull one in). Field numbers are those of onnx/onnx.proto.
 
+import { ProtoWriter } from '../protobuf.js';
+
+export { encodeVarint, ProtoWriter } from '../protobuf.js';
+
 /** ONNX `TensorProto.DataType` values used here. */
 export const OnnxDataType = {
   FLOAT: 1,
@@ -65,87 +69,6 @@ const ATTR_INT = 2;
 const ATTR_STRING = 3;
 const ATTR_TENSOR = 4;
 const ATTR_INTS = 7;
-
-const WIRE_VARINT = 0;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-
-const utf8 = new TextEncoder();
-
-/** Appends protobuf fields to a growing list of chunks; `finish()` concatenates them. */
-export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
-
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.size += bytes.length;
-  }
-
-  private tag(field: number, wire: number): void {
-    this.push(encodeVarint(field * 8 + wire));
-  }
-
-  /** A varint field (int32/int64/enum); negative values take ten bytes, as protobuf's int64 does. */
-  varint(field: number, value: number): this {
-    this.tag(field, WIRE_VARINT);
-    this.push(encodeVarint(value));
-    return this;
-  }
-
-  /** A 32-bit float field (`fixed32` wire type). */
-  float(field: number, value: number): this {
-    this.tag(field, WIRE_FIXED32);
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setFloat32(0, value, true);
-    this.push(bytes);
-    return this;
-  }
-
-  /** A length-delimited field holding raw bytes (or an already-encoded sub-message). */
-  bytes(field: number, value: Uint8Array): this {
-    this.tag(field, WIRE_LEN);
-    this.push(encodeVarint(value.length));
-    this.push(value);
-    return this;
-  }
-
-  /** A UTF-8 string field. */
-  string(field: number, value: string): this {
-    return this.bytes(field, utf8.encode(value));
-  }
-
-  /** A packed repeated varint field; parsers must accept packed encoding even for proto2 `repeated int64`. */
-  packedVarints(field: number, values: readonly number[]): this {
-    const inner = new ProtoWriter();
-    for (const v of values) inner.push(encodeVarint(v));
-    return this.bytes(field, inner.finish());
-  }
-
-  /** The encoded message. */
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
-  }
-}
-
-/** Base-128 varint of an integer; negatives are sign-extended to 64 bits like protobuf's int64. */
-export function encodeVarint(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`varint needs a safe integer, got ${value}`);
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return Uint8Array.from(out);
-}
 
 function encodeTensor(t: OnnxTensor): Uint8Array {
   const w = new ProtoWriter();

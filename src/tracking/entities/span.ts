@@ -76,9 +76,31 @@ export function idToHex(id: string, bytes: 8 | 16): string {
   return buf.toString('hex');
 }
 
-/** Base64 of the bytes of a hex id, as `Span.to_dict` writes ids. */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Base64 of the bytes of a hex id, as `Span.to_dict` writes ids (hot path: no Buffer allocation). */
 export function hexToBase64(hex: string): string {
-  return Buffer.from(hex, 'hex').toString('base64');
+  const n = hex.length >> 1;
+  if (hex.length !== n * 2) return Buffer.from(hex, 'hex').toString('base64');
+  let out = '';
+  let i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const b0 = (hexNibble(hex.charCodeAt(2 * i)) << 4) | hexNibble(hex.charCodeAt(2 * i + 1));
+    const b1 = (hexNibble(hex.charCodeAt(2 * i + 2)) << 4) | hexNibble(hex.charCodeAt(2 * i + 3));
+    const b2 = (hexNibble(hex.charCodeAt(2 * i + 4)) << 4) | hexNibble(hex.charCodeAt(2 * i + 5));
+    if (b0 < 0 || b1 < 0 || b2 < 0) return Buffer.from(hex, 'hex').toString('base64');
+    out += B64[b0 >> 2]! + B64[((b0 & 3) << 4) | (b1 >> 4)]! + B64[((b1 & 15) << 2) | (b2 >> 6)]! + B64[b2 & 63]!;
+  }
+  const rest = n - i;
+  if (rest === 0) return out;
+  return out + Buffer.from(hex.slice(2 * i), 'hex').toString('base64');
 }
 
 /** Decode one stored attribute value the way MLflow does: JSON when it parses, else the raw value. */
@@ -96,11 +118,22 @@ export function decodeAttribute(raw: unknown): unknown {
  * accessors decode MLflow's serialised form; {@link Span.toDict} gives that form back unchanged.
  */
 export class Span {
-  readonly #dict: SpanDict;
+  #dict: SpanDict | undefined;
+  #source: (() => SpanDict) | undefined;
   #attributes: Record<string, unknown> | undefined;
+  #spanId: string | undefined;
+  #parentId: string | null | undefined;
 
-  constructor(dict: SpanDict) {
-    this.#dict = dict;
+  /** @param ids hex ids when the caller already has them (saves decoding the base64 ones). */
+  constructor(dict: SpanDict | (() => SpanDict), ids?: { spanId: string; parentId: string | null }) {
+    // A function defers building the dict until something reads the span (exporters that never do
+    // pay nothing for it).
+    if (typeof dict === 'function') this.#source = dict;
+    else this.#dict = dict;
+    if (ids) {
+      this.#spanId = ids.spanId;
+      this.#parentId = ids.parentId;
+    }
   }
 
   /** Build from a dict in MLflow's v3 form (ids base64 or hex) or the older v2 form (`context`). */
@@ -119,18 +152,23 @@ export class Span {
   get traceId(): string {
     const fromAttr = this.getAttribute(SpanAttributeKey.REQUEST_ID);
     if (typeof fromAttr === 'string' && fromAttr) return fromAttr;
-    return TRACE_ID_PREFIX + idToHex(this.#dict.trace_id, 16);
+    return TRACE_ID_PREFIX + idToHex(this.#d().trace_id, 16);
   }
   /** 16 lowercase hex digits. */
   get spanId(): string {
-    return idToHex(this.#dict.span_id, 8);
+    this.#spanId ??= idToHex(this.#d().span_id, 8);
+    return this.#spanId;
   }
   /** The parent's span id, or null for the root span. */
   get parentId(): string | null {
-    return this.#dict.parent_span_id ? idToHex(this.#dict.parent_span_id, 8) : null;
+    if (this.#parentId === undefined) {
+      const parent = this.#d().parent_span_id;
+      this.#parentId = parent ? idToHex(parent, 8) : null;
+    }
+    return this.#parentId;
   }
   get name(): string {
-    return this.#dict.name;
+    return this.#d().name;
   }
   /** `mlflow.spanType`, e.g. `LLM`; null when the span has none (e.g. from a plain OTel client). */
   get spanType(): string | null {
@@ -139,16 +177,16 @@ export class Span {
   }
   /** Nanoseconds since the Unix epoch. */
   get startTimeNs(): bigint {
-    return this.#dict.start_time_unix_nano;
+    return this.#d().start_time_unix_nano;
   }
   /** Nanoseconds since the Unix epoch; null while the span is open. */
   get endTimeNs(): bigint | null {
-    return this.#dict.end_time_unix_nano;
+    return this.#d().end_time_unix_nano;
   }
   get status(): SpanStatus {
     return {
-      statusCode: statusCodeFromProtoName(this.#dict.status.code),
-      description: this.#dict.status.message ?? '',
+      statusCode: statusCodeFromProtoName(this.#d().status.code),
+      description: this.#d().status.message ?? '',
     };
   }
   /** Decoded `mlflow.spanInputs`. */
@@ -163,17 +201,17 @@ export class Span {
   get attributes(): Record<string, unknown> {
     if (!this.#attributes) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(this.#dict.attributes)) out[k] = decodeAttribute(v);
+      for (const [k, v] of Object.entries(this.#d().attributes)) out[k] = decodeAttribute(v);
       this.#attributes = out;
     }
     return this.#attributes;
   }
   getAttribute(key: string): unknown {
-    const raw = this.#dict.attributes[key];
+    const raw = this.#d().attributes[key];
     return raw === undefined || raw === '' ? undefined : decodeAttribute(raw);
   }
   get events(): SpanEvent[] {
-    return this.#dict.events.map((e) => ({
+    return this.#d().events.map((e) => ({
       name: e.name,
       timestampNs: e.time_unix_nano,
       attributes: { ...(e.attributes ?? {}) },
@@ -181,6 +219,14 @@ export class Span {
   }
   /** MLflow's serialised form (`Span.to_dict()`). */
   toDict(): SpanDict {
+    return this.#d();
+  }
+
+  #d(): SpanDict {
+    if (!this.#dict) {
+      this.#dict = (this.#source as () => SpanDict)();
+      this.#source = undefined;
+    }
     return this.#dict;
   }
 }

@@ -16,6 +16,8 @@ import {
   type RunInfo,
   RunStatus,
   type RunTag,
+  type TraceInfo,
+  TraceState,
 } from '../entities/index.js';
 import { ErrorCode, MlflowError } from '../errors.js';
 
@@ -136,6 +138,30 @@ const runJson = z.object({
     .optional(),
 });
 
+// Trace infos (`TraceInfoV3`): times are protobuf Timestamp / Duration JSON text, metadata and tags maps.
+const TRACE_STATES = ['STATE_UNSPECIFIED', 'OK', 'ERROR', 'IN_PROGRESS'] as const;
+const traceInfoJson = z.object({
+  trace_id: z.string(),
+  client_request_id: z.string().optional(),
+  trace_location: z
+    .object({
+      type: z.union([z.string(), z.number()]).optional(),
+      mlflow_experiment: z.object({ experiment_id: z.union([z.string(), z.number()]).transform(String) }).optional(),
+    })
+    .optional(),
+  request_preview: z.string().optional(),
+  response_preview: z.string().optional(),
+  request_time: z.string().optional(),
+  execution_duration: z.string().optional(),
+  state: z
+    .union([z.enum(TRACE_STATES), z.number().int()])
+    .transform((v) => (typeof v === 'number' ? (TRACE_STATES[v] ?? 'STATE_UNSPECIFIED') : v))
+    .optional(),
+  trace_metadata: z.record(z.string(), z.string()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+const traceJson = z.object({ trace_info: traceInfoJson, spans: z.array(z.unknown()).optional() });
+
 /** JSON shapes of the responses the REST store reads, keyed by what they carry. */
 export const responseSchemas = {
   createExperiment: z.object({ experiment_id: z.union([z.string(), z.number()]).transform(String) }),
@@ -148,6 +174,10 @@ export const responseSchemas = {
   updateRun: z.object({ run_info: runInfoJson }),
   searchRuns: z.object({ runs: z.array(runJson).optional(), next_page_token: z.string().optional() }),
   metricHistory: z.object({ metrics: z.array(metricJson).optional(), next_page_token: z.string().optional() }),
+  trace: z.object({ trace: traceJson }),
+  searchTraces: z.object({ traces: z.array(traceInfoJson).optional(), next_page_token: z.string().optional() }),
+  batchGetTraces: z.object({ traces: z.array(traceJson).optional() }),
+  deleteTraces: z.object({ traces_deleted: int64.optional() }),
 } as const;
 
 /** Parses a response body with `schema`; a body of the wrong shape is an INTERNAL_ERROR naming the request. */
@@ -270,4 +300,105 @@ export function metricToJson(m: Metric): Record<string, unknown> {
 /** Params or tags as the `[{key, value}]` lists of MLflow's protos. */
 export function keyValuesToJson(items: ReadonlyArray<Param | RunTag>): Array<{ key: string; value: string }> {
   return items.map((t) => ({ key: t.key, value: t.value }));
+}
+
+// ------------------------------------------------------------------------------------------ traces
+
+/** `MAX_CHARS_IN_TRACE_INFO_METADATA` and the tag limits MLflow's `TraceInfo.to_proto` cuts to. */
+const TRACE_METADATA_MAX_CHARS = 250;
+const TRACE_TAG_KEY_MAX_CHARS = 250;
+const TRACE_TAG_VALUE_MAX_CHARS = 4096;
+
+/** `s[:n]` in Python: n code points, not UTF-16 units. */
+function sliceCodePoints(s: string, n: number): string {
+  if (s.length <= n) return s;
+  return Array.from(s).slice(0, n).join('');
+}
+
+function truncateEntries(
+  record: Record<string, string>,
+  keyChars: number,
+  valueChars: number,
+): Record<string, string> | undefined {
+  const entries = Object.entries(record);
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(
+    entries.map(([k, v]) => [sliceCodePoints(k, keyChars), sliceCodePoints(String(v), valueChars)]),
+  );
+}
+
+/** Milliseconds as protobuf's `Timestamp` JSON (`Timestamp.FromMilliseconds(ms).ToJsonString()`). */
+export function millisToTimestampJson(ms: number): string {
+  return new Date(Math.trunc(ms)).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** Milliseconds as protobuf's `Duration` JSON (`Duration.FromMilliseconds(ms).ToJsonString()`): `0.180s`, `2s`. */
+export function millisToDurationJson(ms: number): string {
+  const whole = Math.trunc(ms);
+  const abs = Math.abs(whole);
+  const frac = abs % 1000;
+  return `${whole < 0 ? '-' : ''}${Math.floor(abs / 1000)}${frac ? `.${String(frac).padStart(3, '0')}` : ''}s`;
+}
+
+const TIMESTAMP_JSON =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** protobuf `Timestamp` JSON (RFC 3339) as milliseconds, cut as `Timestamp.ToMilliseconds` does. */
+export function timestampJsonToMillis(text: string): number {
+  const m = TIMESTAMP_JSON.exec(text.trim());
+  if (!m) throw new MlflowError(`Invalid timestamp: ${JSON.stringify(text)}`, ErrorCode.INTERNAL_ERROR);
+  const [, y, mo, d, h, mi, sec, frac, , sign, oh, om] = m;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+  if (Number(y) < 100) ms = new Date(ms).setUTCFullYear(Number(y));
+  ms += Math.floor(Number((frac ?? '').padEnd(9, '0') || '0') / 1e6);
+  if (sign) ms -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
+  return ms;
+}
+
+/** protobuf `Duration` JSON (`1.500s`) as milliseconds, rounded toward zero as `Duration.ToMilliseconds` does. */
+export function durationJsonToMillis(text: string): number {
+  const m = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
+  if (!m) throw new MlflowError(`Invalid duration: ${JSON.stringify(text)}`, ErrorCode.INTERNAL_ERROR);
+  const ms = Number(m[2]) * 1000 + Math.floor(Number((m[3] ?? '').padEnd(9, '0') || '0') / 1e6);
+  return m[1] ? -ms : ms;
+}
+
+/**
+ * A trace info as the `TraceInfoV3` proto JSON MLflow's client sends (`TraceInfo.to_proto`): RFC 3339
+ * request time, `1.500s`-style duration, state by name, metadata and tags cut to MLflow's limits.
+ */
+export function traceInfoToJson(info: TraceInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    trace_id: info.traceId,
+    trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: info.experimentId } },
+    request_time: millisToTimestampJson(info.requestTime),
+    state: info.state,
+  };
+  if (info.clientRequestId !== null && info.clientRequestId !== undefined) out.client_request_id = info.clientRequestId;
+  if (info.requestPreview !== null && info.requestPreview !== undefined) out.request_preview = info.requestPreview;
+  if (info.responsePreview !== null && info.responsePreview !== undefined) out.response_preview = info.responsePreview;
+  if (info.executionDuration !== null && info.executionDuration !== undefined) {
+    out.execution_duration = millisToDurationJson(info.executionDuration);
+  }
+  const metadata = truncateEntries(info.traceMetadata, TRACE_METADATA_MAX_CHARS, TRACE_METADATA_MAX_CHARS);
+  if (metadata) out.trace_metadata = metadata;
+  const tags = truncateEntries(info.tags, TRACE_TAG_KEY_MAX_CHARS, TRACE_TAG_VALUE_MAX_CHARS);
+  if (tags) out.tags = tags;
+  return out;
+}
+
+/** A trace info from its `TraceInfoV3` proto JSON (`TraceInfo.from_proto`). */
+export function toTraceInfo(json: z.output<typeof traceInfoJson>): TraceInfo {
+  return {
+    traceId: json.trace_id,
+    experimentId: json.trace_location?.mlflow_experiment?.experiment_id ?? '',
+    requestTime: json.request_time === undefined ? 0 : timestampJsonToMillis(json.request_time),
+    executionDuration: json.execution_duration === undefined ? null : durationJsonToMillis(json.execution_duration),
+    state: (json.state ?? TraceState.STATE_UNSPECIFIED) as TraceState,
+    requestPreview: json.request_preview ?? null,
+    responsePreview: json.response_preview ?? null,
+    clientRequestId: json.client_request_id ?? null,
+    traceMetadata: { ...(json.trace_metadata ?? {}) },
+    tags: { ...(json.tags ?? {}) },
+  };
 }

@@ -114,8 +114,8 @@ export interface RestStoreOptions {
 
 /** One MLflow REST endpoint and whether repeating it after the server processed it is harmless. */
 export interface RestEndpoint {
-  /** HTTP method; GET sends the payload as query parameters, POST as a JSON body. */
-  method: 'GET' | 'POST';
+  /** HTTP method; GET sends the payload as query parameters, the others as a JSON body. */
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path below the server URL, e.g. `/api/2.0/mlflow/runs/get`. */
   path: string;
   /**
@@ -124,6 +124,20 @@ export interface RestEndpoint {
    * the request provably was not processed (408, 429, connection refused).
    */
   idempotent: boolean;
+}
+
+/** Per-call options of {@link RestClient.call}, for the calls that are not plain proto JSON. */
+export interface RestCallOptions<T> {
+  /** A body sent as is instead of the JSON payload (e.g. OTLP protobuf), with its content type. */
+  body?: { data: Uint8Array; contentType: string };
+  /** Extra request headers for this call. */
+  headers?: Record<string, string>;
+  /** Reads a successful response's text; by default a JSON object (`{}` when empty). */
+  parse?: (text: string, requestLine: string) => T;
+  /** This call's attempt timeout, instead of the client's. */
+  requestTimeoutMs?: number;
+  /** This call's retries, instead of the client's. */
+  maxRetries?: number;
 }
 
 /** Settings in force for a {@link RestClient}, after options, environment and defaults. */
@@ -260,17 +274,30 @@ export class RestClient {
   /**
    * Calls an endpoint and returns its parsed JSON object (`{}` for an empty 200). Throws the server's
    * MlflowError (with status, headers, body and request kept), or TEMPORARILY_UNAVAILABLE /
-   * DEADLINE_EXCEEDED when the server cannot be reached within the retry budget.
+   * DEADLINE_EXCEEDED when the server cannot be reached within the retry budget. `options` send a
+   * raw body or extra headers, read a non-JSON answer, or change this call's timeout and retries.
    */
-  async call<T = Record<string, unknown>>(endpoint: RestEndpoint, payload: Record<string, unknown> = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    endpoint: RestEndpoint,
+    payload: Record<string, unknown> = {},
+    options: RestCallOptions<T> = {},
+  ): Promise<T> {
     if (this.#closed) {
       throw new MlflowError(`The REST tracking store for ${this.redactedUrl} is closed.`, ErrorCode.INVALID_STATE);
     }
-    const s = this.settings;
+    const s = {
+      ...this.settings,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    };
     const url = this.baseUrl + endpoint.path;
     const requestLine = `${endpoint.method} ${new URL(url).pathname}`;
-    const body = endpoint.method === 'POST' ? JSON.stringify(payload) : undefined;
+    // GET sends the payload as query parameters; every other method as a JSON body, as requests does.
+    const body = endpoint.method === 'GET' ? undefined : options.body ? options.body.data : JSON.stringify(payload);
+    const headers: Record<string, string> = { ...options.headers };
+    if (body !== undefined) headers['Content-Type'] = options.body ? options.body.contentType : 'application/json';
     const searchParams = endpoint.method === 'GET' ? toSearchParams(payload) : undefined;
+    const parse = options.parse ?? parseOk<T>;
     const started = Date.now();
     const deadline = started + s.totalTimeoutMs;
     let attempts = 0;
@@ -285,11 +312,12 @@ export class RestClient {
         const res = await this.#ky(url, {
           method: endpoint.method,
           timeout: timeoutMs,
-          ...(body === undefined ? {} : { body, headers: { 'Content-Type': 'application/json' } }),
+          headers,
+          ...(body === undefined ? {} : { body }),
           ...(searchParams ? { searchParams } : {}),
         });
         const text = await res.text();
-        if (res.ok) return parseOk<T>(text, requestLine);
+        if (res.ok) return parse(text, requestLine);
         failure = {
           kind: 'status',
           status: res.status,

@@ -1,4 +1,4 @@
-/** Run and experiment search grammar: filters, order_by clauses and page tokens. */
+/** Run, experiment and trace search grammar: filters, order_by clauses and page tokens. */
 
 export {
   DEFAULT_EXPERIMENT_ORDER_BY,
@@ -50,3 +50,21 @@ export {
   SEARCH_MAX_RESULTS_THRESHOLD,
   validateMaxResults,
 } from './page-token.js';
+export {
+  isTraceAssessment,
+  isTraceAttribute,
+  isTraceIssue,
+  isTraceMetadata,
+  isTraceSpan,
+  isTraceTag,
+  NUMERIC_TRACE_ATTRIBUTES,
+  parseTraceFilter,
+  parseTraceOrderBy,
+  SEARCH_TRACES_DEFAULT_MAX_RESULTS,
+  type TraceFilterClause,
+  type TraceFilterValue,
+  type TraceOrderByClause,
+  type TraceSearchEntity,
+  VALID_TRACE_ORDER_BY_ATTRIBUTE_KEYS,
+  VALID_TRACE_SEARCH_ATTRIBUTE_KEYS,
+} from './traces.js';

@@ -164,9 +164,6 @@ export class SqliteTrackingStore implements TrackingStore {
           lifecycleStage: row.lifecycle_stage ?? LifecycleStage.ACTIVE,
         };
       },
-      assertRunExists: (runId) => {
-        this.#runRow(runId);
-      },
     });
   }
 

@@ -1,0 +1,287 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context as otelContext, trace as otelTrace, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { currentUser, sourceName } from '../tracking/context.js';
+import {
+  hexToBase64,
+  Span,
+  SpanAttributeKey,
+  TRACE_ID_PREFIX,
+  TRACE_SCHEMA_VERSION,
+  type Trace,
+  type TraceInfo,
+  TraceMetadataKey,
+  TraceState,
+  TraceTagKey,
+} from '../tracking/entities/index.js';
+import { activeRun, currentExperimentIdSync, getClient, resolveExperimentId } from '../tracking/fluent.js';
+import { openTrackingStore } from '../tracking/stores.js';
+import { MLFLOW_SOURCE_NAME, MLFLOW_SOURCE_TYPE, MLFLOW_USER } from '../tracking/tags.js';
+import type { TraceExporter } from './export/exporter.js';
+import { MlflowTraceExporter } from './export/mlflow.js';
+import { OtlpTraceExporter } from './export/otlp.js';
+import { ExportQueue, type ExportStats } from './export/queue.js';
+import { aggregateTokenUsage, truncatedPreview, truncateMetadata } from './finalize.js';
+import type { ResolvedTracingSettings } from './settings.js';
+import {
+  type ActiveSpan,
+  hrTimeToNs,
+  LiveSpan,
+  NOOP_SPAN,
+  NoOpSpan,
+  type SpanOwner,
+  toSpanDict,
+  warn,
+} from './span.js';
+
+/** @internal A trace being recorded. */
+interface TraceEntry {
+  info: TraceInfo;
+  traceIdJson: string;
+  spans: LiveSpan[];
+  open: number;
+  root: LiveSpan | null;
+  rootEnded: boolean;
+}
+
+/** @internal Arguments of {@link TracingEngine.startSpan}. */
+export interface StartSpanArgs {
+  name: string;
+  spanType?: string | undefined;
+  /** The parent; the active span when undefined; `null` forces a new trace. */
+  parent?: ActiveSpan | null | undefined;
+  inputs?: unknown;
+  attributes?: Record<string, unknown> | undefined;
+  /** Nanoseconds since the Unix epoch. */
+  startTimeNs?: bigint | undefined;
+  /** Root spans only: the experiment the trace goes to. */
+  experimentId?: string | undefined;
+}
+
+/** The active span of the current async context (ours alone: the host's OTel context is untouched). */
+export const activeSpanStorage = new AsyncLocalStorage<ActiveSpan>();
+
+// A sampled-out trace: its children are dropped too, so a trace is recorded whole or not at all.
+const SAMPLED_OUT = new NoOpSpan();
+
+let envMetadataCache: Record<string, string> | undefined;
+function envMetadata(): Record<string, string> {
+  envMetadataCache ??= {
+    [MLFLOW_USER]: currentUser(),
+    [MLFLOW_SOURCE_NAME]: sourceName(),
+    [MLFLOW_SOURCE_TYPE]: 'LOCAL',
+  };
+  return envMetadataCache;
+}
+
+/**
+ * @internal The tracing engine: an OpenTelemetry tracer (our own isolated provider unless the host's
+ * was given), the in-memory traces being recorded, and the export queue.
+ */
+export class TracingEngine implements SpanOwner {
+  readonly settings: ResolvedTracingSettings;
+  readonly #tracer: Tracer;
+  readonly #provider: BasicTracerProvider | undefined;
+  readonly #queue: ExportQueue;
+  readonly #traces = new Map<string, TraceEntry>();
+  readonly #attached: boolean;
+
+  constructor(settings: ResolvedTracingSettings) {
+    this.settings = settings;
+    if (settings.tracerProvider) {
+      this.#provider = undefined;
+      this.#tracer = settings.tracerProvider.getTracer('mlflow-genai');
+      this.#attached = true;
+    } else {
+      // No span processors: we collect finished spans ourselves, so nothing else can see or drop them.
+      this.#provider = new BasicTracerProvider();
+      this.#tracer = this.#provider.getTracer('mlflow-genai');
+      this.#attached = false;
+    }
+    this.#queue = new ExportQueue(createExporter(settings), settings);
+  }
+
+  get stats(): ExportStats & { inProgress: number } {
+    return { ...this.#queue.stats, inProgress: this.#traces.size };
+  }
+
+  /** The span that `fn` should see as active: ours in our storage, and the host's context when attached. */
+  run<T>(span: ActiveSpan, fn: () => T): T {
+    if (this.#attached && span instanceof LiveSpan) {
+      const ctx = otelTrace.setSpan(otelContext.active(), span.otelSpan);
+      return activeSpanStorage.run(span, () => otelContext.with(ctx, fn));
+    }
+    return activeSpanStorage.run(span, fn);
+  }
+
+  startSpan(args: StartSpanArgs): ActiveSpan {
+    const parent = args.parent === undefined ? activeSpanStorage.getStore() : args.parent;
+    if (parent instanceof NoOpSpan) return parent === SAMPLED_OUT ? SAMPLED_OUT : NOOP_SPAN;
+    // A parent that already ended (a span outliving its function) still parents, as in MLflow.
+    let entry: TraceEntry | undefined;
+    if (parent) {
+      entry = this.#traces.get(parent.otelTraceId);
+      if (!entry) {
+        warn('A span was started under a parent whose trace has already been exported; it starts a new trace.');
+      }
+    }
+    if (!entry && this.settings.samplingRatio < 1 && Math.random() >= this.settings.samplingRatio) return SAMPLED_OUT;
+    const spanType = args.spanType ?? 'UNKNOWN';
+    const startTime = args.startTimeNs === undefined ? undefined : nsToHr(args.startTimeNs);
+    const parentCtx = entry && parent ? otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan) : ROOT_CONTEXT;
+    const otelSpan = this.#tracer.startSpan(args.name, { root: !entry, startTime }, parentCtx);
+    const otelTraceId = otelSpan.spanContext().traceId;
+    const traceId = entry ? entry.info.traceId : TRACE_ID_PREFIX + otelTraceId;
+    const span = new LiveSpan({
+      otelSpan,
+      traceId,
+      parentId: entry && parent ? parent.spanId : null,
+      name: args.name,
+      spanType,
+      owner: this,
+      traceIdJson: entry ? entry.traceIdJson : JSON.stringify(traceId),
+    });
+    if (!entry) {
+      entry = this.#newTrace(span, args.experimentId);
+      this.#traces.set(otelTraceId, entry);
+    }
+    entry.spans.push(span);
+    entry.open++;
+    if (args.attributes) span.setAttributes(args.attributes);
+    if (args.inputs !== undefined) span.setInputs(args.inputs);
+    return span;
+  }
+
+  #newTrace(root: LiveSpan, experimentId: string | undefined): TraceEntry {
+    const run = activeRun();
+    const metadata: Record<string, string> = {
+      ...envMetadata(),
+      [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION,
+    };
+    if (run) metadata[TraceMetadataKey.SOURCE_RUN] = run.info.runId;
+    const destination = this.settings.destination;
+    const expId =
+      experimentId ??
+      (destination.type === 'mlflow' ? destination.experimentId : undefined) ??
+      run?.info.experimentId ??
+      currentExperimentIdSync() ??
+      // Resolved (environment, lookup) when the trace is exported, off the hot path.
+      '';
+    return {
+      traceIdJson: JSON.stringify(root.traceId),
+      info: {
+        traceId: root.traceId,
+        experimentId: expId,
+        requestTime: Date.now(),
+        executionDuration: null,
+        state: TraceState.IN_PROGRESS,
+        requestPreview: null,
+        responsePreview: null,
+        clientRequestId: null,
+        traceMetadata: metadata,
+        tags: { [TraceTagKey.TRACE_NAME]: root.name },
+      },
+      spans: [],
+      open: 0,
+      root,
+      rootEnded: false,
+    };
+  }
+
+  /** @internal The trace being recorded that `span` belongs to. */
+  traceOf(span: LiveSpan): TraceInfo | undefined {
+    return this.#traces.get(span.otelTraceId)?.info;
+  }
+
+  onSpanEnd(span: LiveSpan): void {
+    try {
+      const entry = this.#traces.get(span.otelTraceId);
+      if (!entry) return;
+      entry.open--;
+      if (span === entry.root) {
+        entry.rootEnded = true;
+      }
+      if (entry.rootEnded && entry.open <= 0) {
+        this.#traces.delete(span.otelTraceId);
+        this.#queue.enqueue(this.#finish(entry));
+      }
+    } catch (err) {
+      warn(`Failed to finish a trace: ${(err as Error).message}`);
+    }
+  }
+
+  #finish(entry: TraceEntry): Trace {
+    const traceIdBase64 = hexToBase64(entry.spans[0]?.otelTraceId ?? '');
+    let hasUsage = false;
+    const spans = entry.spans.map((s) => {
+      if (s.tokenUsage !== undefined) hasUsage = true;
+      const known = { traceIdBase64, spanId: s.spanId, parentId: s.parentId };
+      const otel = s.otelSpan;
+      return new Span(() => toSpanDict(otel as never, known), known);
+    });
+    const info = entry.info;
+    const rootLive = entry.root ?? entry.spans[0];
+    if (rootLive) {
+      const otelRoot = rootLive.otelSpan as unknown as ReadableSpan;
+      const start = otelRoot.startTime;
+      const end = otelRoot.ended ? otelRoot.endTime : start;
+      const startMs = start[0] * 1000 + Math.floor(start[1] / 1_000_000);
+      info.requestTime = startMs;
+      info.executionDuration = Number((hrTimeToNs(end) - hrTimeToNs(start)) / 1_000_000n);
+      if (info.state === TraceState.IN_PROGRESS) {
+        info.state = rootLive.status === 'ERROR' ? TraceState.ERROR : TraceState.OK;
+      }
+      const attrs = otelRoot.attributes;
+      info.traceMetadata[TraceMetadataKey.INPUTS] = truncateMetadata(attrs[SpanAttributeKey.INPUTS]);
+      info.traceMetadata[TraceMetadataKey.OUTPUTS] = truncateMetadata(attrs[SpanAttributeKey.OUTPUTS]);
+      const usage = hasUsage
+        ? aggregateTokenUsage(entry.spans.map((s) => ({ spanId: s.spanId, parentId: s.parentId, usage: s.tokenUsage })))
+        : null;
+      if (usage) info.traceMetadata[TraceMetadataKey.TOKEN_USAGE] = usageJson(usage);
+      info.requestPreview ??= truncatedPreview(attrs[SpanAttributeKey.INPUTS], 'user');
+      info.responsePreview ??= truncatedPreview(attrs[SpanAttributeKey.OUTPUTS], 'assistant');
+    }
+    return { info, data: { spans } };
+  }
+
+  async flush(): Promise<void> {
+    await this.#queue.flush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#queue.shutdown();
+    await this.#provider?.shutdown();
+  }
+
+  abandon(): void {
+    this.#queue.abandon();
+  }
+}
+
+function usageJson(usage: Record<string, number>): string {
+  return `{${Object.entries(usage)
+    .map(([k, v]) => `"${k}": ${v}`)
+    .join(', ')}}`;
+}
+
+function nsToHr(ns: bigint): [number, number] {
+  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+}
+
+function createExporter(settings: ResolvedTracingSettings): TraceExporter {
+  const d = settings.destination;
+  switch (d.type) {
+    case 'custom':
+      return d.exporter;
+    case 'otlp':
+      return new OtlpTraceExporter(d.endpoint === undefined ? {} : { endpoint: d.endpoint, headers: d.headers ?? {} });
+    default: {
+      const uri = d.trackingUri;
+      return new MlflowTraceExporter(
+        () => (uri ? openTrackingStore(uri) : getClient().store),
+        () => (d.experimentId !== undefined ? Promise.resolve(d.experimentId) : resolveExperimentId()),
+      );
+    }
+  }
+}

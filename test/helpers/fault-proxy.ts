@@ -1,0 +1,61 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of a real server that can go down on demand: while down it does not listen
+ * (connections are refused) and open connections are cut. The only fake in the tracing fault tests,
+ * for a fault a real server will not produce on demand.
+ */
+export interface FaultProxy {
+  url: string;
+  /** Refuse and cut connections for `ms`, then accept again. Resolves when back up. */
+  outage(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(upstreamPort: number): Promise<FaultProxy> {
+  const sockets = new Set<Socket>();
+  const onConnection = (client: Socket) => {
+    const upstream = connect(upstreamPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  let server: Server = createServer(onConnection);
+  const port = await new Promise<number>((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : 0);
+    });
+  });
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer(onConnection);
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async outage(ms: number) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      });
+      await new Promise((r) => setTimeout(r, ms));
+      await listen();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
