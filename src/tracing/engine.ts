@@ -15,7 +15,15 @@ import {
   TraceState,
   TraceTagKey,
 } from '../tracking/entities/index.js';
-import { activeRun, currentExperimentIdSync, getClient, resolveExperimentId } from '../tracking/fluent.js';
+import {
+  activeRun,
+  currentExperimentIdSync,
+  getClient,
+  getTrackingUri,
+  resolveExperimentId,
+} from '../tracking/fluent.js';
+import { RestTrackingStore } from '../tracking/rest/store.js';
+import type { TrackingStore } from '../tracking/store.js';
 import { openTrackingStore } from '../tracking/stores.js';
 import { MLFLOW_SOURCE_NAME, MLFLOW_SOURCE_TYPE, MLFLOW_USER } from '../tracking/tags.js';
 import type { TraceExporter } from './export/exporter.js';
@@ -265,6 +273,9 @@ function usageJson(usage: Record<string, number>): string {
     .join(', ')}}`;
 }
 
+/** Per-call retries of the exporter's REST store: brief, because the queue retries batches itself. */
+const EXPORT_REST_OPTIONS = { maxRetries: 2, backoffFactorMs: 200, backoffJitterMs: 100, totalTimeoutMs: 30_000 };
+
 function nsToHr(ns: bigint): [number, number] {
   return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
 }
@@ -277,10 +288,26 @@ function createExporter(settings: ResolvedTracingSettings): TraceExporter {
     case 'otlp':
       return new OtlpTraceExporter(d.endpoint === undefined ? {} : { endpoint: d.endpoint, headers: d.headers ?? {} });
     default: {
-      const uri = d.trackingUri;
+      // Over REST the exporter gets its own store with short per-call retries: the export queue
+      // retries failed batches itself, so a call must not sit minutes in MLflow's long backoff while
+      // the queue fills up behind it.
+      const restStores = new Map<string, RestTrackingStore>();
+      const storeFor = (): TrackingStore => {
+        const uri = d.trackingUri ?? getTrackingUri();
+        if (!/^https?:/i.test(uri)) return d.trackingUri ? openTrackingStore(uri) : getClient().store;
+        let store = restStores.get(uri);
+        if (!store) {
+          store = new RestTrackingStore(uri, EXPORT_REST_OPTIONS);
+          restStores.set(uri, store);
+        }
+        return store;
+      };
       return new MlflowTraceExporter(
-        () => (uri ? openTrackingStore(uri) : getClient().store),
+        storeFor,
         () => (d.experimentId !== undefined ? Promise.resolve(d.experimentId) : resolveExperimentId()),
+        async () => {
+          await Promise.all([...restStores.values()].map((st) => st.close()));
+        },
       );
     }
   }

@@ -5,7 +5,7 @@ import type { TrackingStore } from '../../tracking/store.js';
 import { warn } from '../span.js';
 import { PartialExportError, type TraceExporter } from './exporter.js';
 
-const START_TRACE_CONCURRENCY = 8;
+const START_TRACE_CONCURRENCY = 4;
 
 /** @internal True for failures worth retrying: the store is unreachable, busy or failed internally. */
 export function isRetryable(err: unknown): boolean {
@@ -21,10 +21,20 @@ export function isRetryable(err: unknown): boolean {
 export class MlflowTraceExporter implements TraceExporter {
   readonly #store: () => TrackingStore;
   readonly #resolveExperimentId: () => Promise<string>;
+  readonly #onShutdown: (() => Promise<void>) | undefined;
 
-  constructor(store: () => TrackingStore, resolveExperimentId: () => Promise<string>) {
+  constructor(
+    store: () => TrackingStore,
+    resolveExperimentId: () => Promise<string>,
+    onShutdown?: () => Promise<void>,
+  ) {
     this.#store = store;
     this.#resolveExperimentId = resolveExperimentId;
+    this.#onShutdown = onShutdown;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#onShutdown?.();
   }
 
   async export(traces: Trace[]): Promise<void> {
