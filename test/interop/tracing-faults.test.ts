@@ -112,7 +112,8 @@ describe('tracing export when the server goes down', () => {
       expect(t.data.spans.map((s) => s.name).sort()).toEqual(['job', 'step']);
     }
     console.log(
-      `faults: exported ${stats.exported}, dropped ${stats.dropped}, failed attempts ${stats.failedAttempts}`,
+      `faults: exported ${stats.exported}, dropped ${stats.dropped}, failed attempts ${stats.failedAttempts}, ` +
+        `generated in ${generatedMs} ms, all exported or dropped after ${flushedMs} ms`,
     );
   });
 });

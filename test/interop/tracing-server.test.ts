@@ -2,12 +2,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   configureTracing,
+  flushTraces,
   getTrace,
   resetFluentState,
   resetTracing,
+  SpanType,
   searchTraces,
   setExperiment,
   setTrackingUri,
+  trace,
+  tracingStats,
 } from '../../src/index.js';
 import { type MlflowServer, startMlflowServer } from '../helpers/mlflow-server.js';
 import { makeTempDir } from '../helpers/paths.js';
@@ -93,5 +97,40 @@ describe('tracing into a real MLflow server', () => {
     expect(search.status).toBe(200);
     const found = (await search.json()) as { traces: Array<{ trace_id: string }> };
     expect(found.traces.map((t) => t.trace_id).sort()).toEqual([...ts.traceIds].sort());
+  });
+
+  it("the OTLP destination works against any collector: here the server's own /v1/traces endpoint", async () => {
+    const experiment = await setExperiment('tracing-otlp');
+    await configureTracing({
+      destination: {
+        type: 'otlp',
+        endpoint: server.url,
+        headers: { 'x-mlflow-experiment-id': experiment.experimentId },
+      },
+      mode: 'immediate',
+      flushOnExit: false,
+    });
+    const tracedLookup = trace(function lookup(key: string) {
+      return { key, value: 42 };
+    });
+    const tracedOuter = trace(
+      async function outer(key: string) {
+        return tracedLookup(key);
+      },
+      { spanType: SpanType.CHAIN },
+    );
+    await tracedOuter('answer');
+    await flushTraces();
+    expect(tracingStats()).toMatchObject({ exported: 1, dropped: 0 });
+    const found = await searchTraces({ experimentIds: [experiment.experimentId] });
+    expect(found.items).toHaveLength(1);
+    const t = found.items[0]!;
+    expect(shape(canonTrace(t))).toEqual([
+      ['outer', null, 'CHAIN'],
+      ['lookup', 'outer', 'UNKNOWN'],
+    ]);
+    expect(t.data.spans[1]!.outputs).toEqual({ key: 'answer', value: 42 });
+    expect(t.data.spans[0]!.inputs).toEqual({ key: 'answer' });
+    await configureTracing({ flushOnExit: false });
   });
 });

@@ -3,21 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAllTrackingStores,
   configureTracing,
-  endRun,
-  flushTraces,
   getClient,
-  getCurrentActiveSpan,
   getTrace,
   resetFluentState,
   resetTracing,
-  SpanType,
   searchTraces,
   setExperiment,
   setTrackingUri,
-  startRun,
-  trace,
-  updateCurrentTrace,
-  withSpan,
 } from '../../src/index.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runPythonJson } from '../helpers/python.js';
