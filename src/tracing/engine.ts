@@ -137,7 +137,12 @@ export class TracingEngine implements SpanOwner {
     if (!entry && this.settings.samplingRatio < 1 && Math.random() >= this.settings.samplingRatio) return SAMPLED_OUT;
     const spanType = args.spanType ?? 'UNKNOWN';
     const startTime = args.startTimeNs === undefined ? undefined : nsToHr(args.startTimeNs);
-    const parentCtx = entry && parent ? otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan) : ROOT_CONTEXT;
+    let parentCtx = ROOT_CONTEXT;
+    if (entry && parent) {
+      // One OTel context per parent, reused by all its children.
+      parent.otelContext ??= otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan);
+      parentCtx = parent.otelContext;
+    }
     const otelSpan = this.#tracer.startSpan(args.name, { root: !entry, startTime }, parentCtx);
     const otelTraceId = otelSpan.spanContext().traceId;
     const traceId = entry ? entry.info.traceId : TRACE_ID_PREFIX + otelTraceId;

@@ -1,4 +1,4 @@
-import type { Attributes, Span as OTelSpan } from '@opentelemetry/api';
+import type { Attributes, Context, Span as OTelSpan } from '@opentelemetry/api';
 import { SpanStatusCode as OTelStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pyJsonDumps } from '../internal/python-json.js';
@@ -79,6 +79,8 @@ export class LiveSpan {
   #hasLogLevel = false;
   /** @internal The last `mlflow.chat.tokenUsage` set, kept to aggregate without re-parsing. */
   tokenUsage: unknown;
+  /** @internal The OpenTelemetry context holding this span, built once when it first parents a span. */
+  otelContext: Context | undefined;
 
   /** @internal */
   constructor(args: {
