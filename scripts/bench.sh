@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh
-names=("${@:-log-batch}")
+names=("${@:-log-batch rest-metrics s3-upload tracing}")
+# shellcheck disable=SC2206
+names=(${names[*]})
 for name in "${names[@]}"; do
   npx tsx "bench/${name}.ts"
 done

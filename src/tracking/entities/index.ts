@@ -33,3 +33,5 @@ export {
   TraceMetadataKey,
   TraceTagKey,
 } from './trace-keys.js';
+export { ModelVersionStatus } from './model-registry.js';
+export type { ModelVersion, RegisteredModel, RegisteredModelAlias } from './model-registry.js';
