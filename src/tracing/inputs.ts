@@ -61,15 +61,11 @@ export function parseParams(fn: (...args: never[]) => unknown): ParamSpec[] | nu
   return specs;
 }
 
-function extractParamList(src: string): string | null {
-  let s = src.trim();
-  // Leading `async`, `function`, `function*`, a name, a getter/method name... up to the first `(`,
-  // unless it is a single-parameter arrow `x => ...`.
-  const arrow = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(s);
-  if (arrow) return arrow[1] as string;
-  const open = s.indexOf('(');
-  if (open < 0) return null;
-  s = s.slice(open);
+/**
+ * Walks `s` outside string literals, calling `visit` with each character and the bracket depth before
+ * it; stops early when `visit` returns true. Returns the index it stopped at, or -1.
+ */
+function walk(s: string, visit: (c: string, i: number, depth: number) => boolean | undefined): number {
   let depth = 0;
   let quote: string | null = null;
   for (let i = 0; i < s.length; i++) {
@@ -79,14 +75,27 @@ function extractParamList(src: string): string | null {
       else if (c === quote) quote = null;
       continue;
     }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) return s.slice(1, i);
+    if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+      continue;
     }
+    if (visit(c, i, depth)) return i;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
   }
-  return null;
+  return -1;
+}
+
+function extractParamList(src: string): string | null {
+  const s = src.trim();
+  // A single-parameter arrow `x => ...`, else the text between the first `(` and its match.
+  const arrow = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(s);
+  if (arrow) return arrow[1] as string;
+  const open = s.indexOf('(');
+  if (open < 0) return null;
+  const rest = s.slice(open);
+  const close = walk(rest, (c, _i, depth) => depth === 1 && (c === ')' || c === ']' || c === '}'));
+  return close < 0 ? null : rest.slice(1, close);
 }
 
 function stripComments(s: string): string {
@@ -95,24 +104,14 @@ function stripComments(s: string): string {
 
 function splitTopLevel(s: string): string[] {
   const out: string[] = [];
-  let depth = 0;
-  let quote: string | null = null;
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
+  walk(s, (c, i, depth) => {
+    if (c === ',' && depth === 0) {
       out.push(s.slice(start, i));
       start = i + 1;
     }
-  }
+    return false;
+  });
   out.push(s.slice(start));
   return out;
 }

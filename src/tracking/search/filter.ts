@@ -248,6 +248,50 @@ function isKeyword(token: FilterToken | undefined, keyword: string): boolean {
 const quoteToken = (text: string): string => `'${text}'`;
 
 /**
+ * One comparison at `tokens[i]` as MLflow's `_process_statement` groups them: `x IN (...)`,
+ * `x NOT IN (...)`, `x IS [NOT] NULL`, or `left <op> value`. Pushes it and returns the index after it,
+ * or undefined when no comparison starts there. `inAsWritten` keeps the IN keyword's spelling (the trace
+ * grammar reports it so). @internal
+ */
+export function matchComparison(
+  tokens: readonly FilterToken[],
+  i: number,
+  comparisons: RawComparison[],
+  inAsWritten = false,
+): number | undefined {
+  const t = tokens[i] as FilterToken;
+  const t1 = tokens[i + 1];
+  const t2 = tokens[i + 2];
+  const t3 = tokens[i + 3];
+  if (t.kind === 'ident') {
+    if (isKeyword(t1, 'IN') && t2?.kind === 'paren') {
+      comparisons.push({ left: t, comparator: inAsWritten ? (t1?.text ?? 'IN') : 'IN', right: t2 });
+      return i + 3;
+    }
+    if (isKeyword(t1, 'NOT') && isKeyword(t2, 'IN') && t3?.kind === 'paren') {
+      comparisons.push({ left: t, comparator: 'NOT IN', right: t3 });
+      return i + 4;
+    }
+    if (isKeyword(t1, 'IS') && isKeyword(t2, 'NULL')) {
+      comparisons.push({ left: t, comparator: 'IS NULL' });
+      return i + 3;
+    }
+    // sqlparse lexes `NOT\s+NULL` as one keyword; MLflow only accepts it spelt with one space.
+    if (isKeyword(t1, 'IS') && isKeyword(t2, 'NOT NULL') && t2?.text.toUpperCase() === 'NOT NULL') {
+      comparisons.push({ left: t, comparator: 'IS NOT NULL' });
+      return i + 3;
+    }
+  }
+  if ((t.kind === 'ident' || t.kind === 'string' || t.kind === 'number') && t1?.kind === 'op') {
+    if (t2 !== undefined && VALUE_KINDS.has(t2.kind)) {
+      comparisons.push({ left: t, comparator: t1.text, right: t2 });
+      return i + 3;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Groups a filter string into AND-ed comparisons the way MLflow's `_process_statement` does
  * (stray `AND`s and plain juxtaposition are accepted; anything else is an invalid clause).
  * `quoteInvalid` selects the run (quoted) or experiment (unquoted) error rendering. @internal
@@ -276,38 +320,10 @@ export function groupComparisons(filterString: string, quoteInvalid = true): Raw
       i++;
       continue;
     }
-    const t1 = tokens[i + 1];
-    const t2 = tokens[i + 2];
-    const t3 = tokens[i + 3];
-    if (t.kind === 'ident') {
-      if (isKeyword(t1, 'IN') && t2?.kind === 'paren') {
-        comparisons.push({ left: t, comparator: 'IN', right: t2 });
-        i += 3;
-        continue;
-      }
-      if (isKeyword(t1, 'NOT') && isKeyword(t2, 'IN') && t3?.kind === 'paren') {
-        comparisons.push({ left: t, comparator: 'NOT IN', right: t3 });
-        i += 4;
-        continue;
-      }
-      if (isKeyword(t1, 'IS') && isKeyword(t2, 'NULL')) {
-        comparisons.push({ left: t, comparator: 'IS NULL' });
-        i += 3;
-        continue;
-      }
-      // sqlparse lexes `NOT\s+NULL` as one keyword; MLflow only accepts it spelt with one space.
-      if (isKeyword(t1, 'IS') && isKeyword(t2, 'NOT NULL') && t2?.text.toUpperCase() === 'NOT NULL') {
-        comparisons.push({ left: t, comparator: 'IS NOT NULL' });
-        i += 3;
-        continue;
-      }
-    }
-    if ((t.kind === 'ident' || t.kind === 'string' || t.kind === 'number') && t1?.kind === 'op') {
-      if (t2 !== undefined && VALUE_KINDS.has(t2.kind)) {
-        comparisons.push({ left: t, comparator: t1.text, right: t2 });
-        i += 3;
-        continue;
-      }
+    const next = matchComparison(tokens, i, comparisons);
+    if (next !== undefined) {
+      i = next;
+      continue;
     }
     invalid.push(t);
     i++;

@@ -8,9 +8,11 @@
 import { InvalidParameterError } from '../errors.js';
 import {
   type FilterToken,
+  matchComparison,
   parseStringList,
   pyRepr,
   pySetRepr,
+  type RawComparison,
   stripQuotes,
   tokenizeFilter,
   trimBackticks,
@@ -215,13 +217,7 @@ function replaceKey<T extends { type: TraceSearchEntity; key: string }>(parsed: 
 // ---------------------------------------------------------------------------------------------
 
 /** A comparison grouped from tokens; `builtin` marks the bare `timestamp` keyword form. */
-interface TraceComparison {
-  left: FilterToken;
-  comparator: string;
-  right?: FilterToken;
-}
-
-const VALUE_KINDS = new Set(['ident', 'string', 'number', 'paren']);
+type TraceComparison = RawComparison;
 
 const isKeyword = (t: FilterToken | undefined, kw: string): boolean => t?.kind === 'keyword' && t.keyword === kw;
 
@@ -272,7 +268,7 @@ function groupTraceComparisons(filterString: string): TraceComparison[] {
       i++;
       continue;
     }
-    const [t1, t2, t3] = [tokens[i + 1], tokens[i + 2], tokens[i + 3]];
+    const [t1, t2] = [tokens[i + 1], tokens[i + 2]];
     if (isBuiltinWord(t)) {
       // MLflow reads the next two tokens; on a mismatch it keeps all three and then the first again.
       if (t.text === 'timestamp' && t1 !== undefined && t2 !== undefined) {
@@ -289,34 +285,10 @@ function groupTraceComparisons(filterString: string): TraceComparison[] {
       i++;
       continue;
     }
-    if (t.kind === 'ident') {
-      if (isKeyword(t1, 'IN') && t2?.kind === 'paren') {
-        comparisons.push({ left: t, comparator: t1?.text ?? 'IN', right: t2 });
-        i += 3;
-        continue;
-      }
-      if (isKeyword(t1, 'NOT') && isKeyword(t2, 'IN') && t3?.kind === 'paren') {
-        comparisons.push({ left: t, comparator: 'NOT IN', right: t3 });
-        i += 4;
-        continue;
-      }
-      if (isKeyword(t1, 'IS') && isKeyword(t2, 'NULL')) {
-        comparisons.push({ left: t, comparator: 'IS NULL' });
-        i += 3;
-        continue;
-      }
-      if (isKeyword(t1, 'IS') && isKeyword(t2, 'NOT NULL') && t2?.text.toUpperCase() === 'NOT NULL') {
-        comparisons.push({ left: t, comparator: 'IS NOT NULL' });
-        i += 3;
-        continue;
-      }
-    }
-    if ((t.kind === 'ident' || t.kind === 'string' || t.kind === 'number') && t1?.kind === 'op') {
-      if (t2 !== undefined && VALUE_KINDS.has(t2.kind)) {
-        comparisons.push({ left: t, comparator: t1.text, right: t2 });
-        i += 3;
-        continue;
-      }
+    const next = matchComparison(tokens, i, comparisons, true);
+    if (next !== undefined) {
+      i = next;
+      continue;
     }
     invalid.push(t);
     i++;
