@@ -24,7 +24,7 @@ describe('captureInputs: arguments by parameter name, as MLflow records function
     ],
     [
       'destructured parameters',
-      (({ a, b }: { a: number; b: number }, [c]: number[]) => a + b + c) as never,
+      (({ a, b }: { a: number; b: number }, [c]: number[]) => a + b + (c ?? 0)) as never,
       [{ a: 1, b: 2 }, [3]],
       {
         arg0: { a: 1, b: 2 },
