@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './config/index.js';
+export * from './pyfunc/index.js';
 export * from './storage/index.js';
 export * from './tracing/index.js';
 export * from './tracking/index.js';

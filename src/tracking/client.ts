@@ -7,7 +7,24 @@ import type { FileInfo, StorageBackend, StorageOptions } from '../storage/backen
 import { dictArtifactText } from '../storage/dict-artifact.js';
 import { normalizeArtifactPath } from '../storage/paths.js';
 import { storageFor } from '../storage/resolve.js';
-import type { Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, Trace, TraceInfo } from './entities/index.js';
+import type {
+  CreateLoggedModelArgs,
+  Experiment,
+  LoggedModel,
+  LoggedModelRef,
+  LoggedModelStatus,
+  Metric,
+  ModelVersion,
+  PagedList,
+  Param,
+  RegisteredModel,
+  Run,
+  RunInfo,
+  RunTag,
+  SearchLoggedModelsQuery,
+  Trace,
+  TraceInfo,
+} from './entities/index.js';
 import {
   isRunStatus,
   parseSpanJson,
@@ -18,7 +35,11 @@ import {
   TraceTagKey,
   ViewType,
 } from './entities/index.js';
-import { ErrorCode, InvalidParameterError, MlflowError } from './errors.js';
+import { ErrorCode, InvalidParameterError, MlflowError, ResourceDoesNotExistError } from './errors.js';
+import { addPromptFilterString } from './registry/search.js';
+import type { ModelRegistryStore, SearchRegistryQuery } from './registry/store.js';
+import { openRegistryStore, registryOfTrackingStore } from './registry/stores.js';
+import { hasPromptTag, isBlank, validateAliasName, validateModelName } from './registry/validation.js';
 import type {
   DeleteTracesArgs,
   SearchExperimentsQuery,
@@ -28,6 +49,7 @@ import type {
 } from './store.js';
 import { openTrackingStore } from './stores.js';
 import { MLFLOW_USER } from './tags.js';
+import { pythonFormat } from './validation.js';
 
 /** Options of {@link MlflowClient}. */
 export interface MlflowClientOptions {
@@ -39,6 +61,11 @@ export interface MlflowClientOptions {
   defaultArtifactRoot?: string;
   /** A store to use instead of the one the URI selects (tests, custom backends). */
   store?: TrackingStore;
+  /**
+   * A model registry to use instead of the one the registry URI selects. By default the registry is
+   * opened on first use: the tracking store's own when both URIs are the same, else the registry URI's.
+   */
+  registryStore?: ModelRegistryStore;
   /**
    * How run artifact URIs are opened: S3 endpoint and credentials, and where `MLFLOW_*`/`AWS_*` settings are
    * read (`process.env` by default). `mlflow-artifacts:` URIs always resolve against this client's tracking URI.
@@ -75,6 +102,9 @@ export class MlflowClient {
   readonly #artifactStorage: Omit<StorageOptions, 'trackingUri'>;
   // The URI as given, credentials included, for resolving `mlflow-artifacts:` against the server.
   readonly #fullTrackingUri: string;
+  readonly #fullRegistryUri: string;
+  readonly #defaultArtifactRoot: string | undefined;
+  #registryStore: ModelRegistryStore | undefined;
 
   constructor(options: MlflowClientOptions = {}) {
     if (options.store) {
@@ -88,8 +118,25 @@ export class MlflowClient {
       );
     }
     this.trackingUri = redactUri(this.#fullTrackingUri);
-    this.registryUri = redactUri(resolveRegistryUri(options.registryUri, this.#fullTrackingUri));
+    this.#fullRegistryUri = resolveRegistryUri(options.registryUri, this.#fullTrackingUri);
+    this.registryUri = redactUri(this.#fullRegistryUri);
     this.#artifactStorage = options.artifactStorage ?? {};
+    this.#defaultArtifactRoot = options.defaultArtifactRoot;
+    this.#registryStore = options.registryStore;
+  }
+
+  /** The model registry behind this client, opened on first use. */
+  get registryStore(): ModelRegistryStore {
+    if (!this.#registryStore) {
+      const own = this.#fullRegistryUri === this.#fullTrackingUri ? registryOfTrackingStore(this.store) : undefined;
+      this.#registryStore =
+        own ??
+        openRegistryStore(
+          this.#fullRegistryUri,
+          this.#defaultArtifactRoot === undefined ? {} : { defaultArtifactRoot: this.#defaultArtifactRoot },
+        );
+    }
+    return this.#registryStore;
   }
 
   // ------------------------------------------------------------ experiments
@@ -319,6 +366,62 @@ export class MlflowClient {
     return repo.downloadArtifacts(path, dstPath);
   }
 
+  // ------------------------------------------------------------ logged models
+
+  /**
+   * Create an MLflow 3 LoggedModel (`create_logged_model`): an `m-<32 hex>` id, PENDING until
+   * {@link finalizeLoggedModel}, artifacts under `<experiment artifact root>/models/<id>/artifacts`.
+   */
+  createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel> {
+    return this.store.createLoggedModel(args);
+  }
+
+  /** A LoggedModel by id, with its tags, params and metrics (`get_logged_model`). */
+  getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return this.store.getLoggedModel(modelId);
+  }
+
+  /** LoggedModels matching a filter over attributes, `metrics.`, `params.` and `tags.` (`search_logged_models`). */
+  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<PagedList<LoggedModel>> {
+    return this.store.searchLoggedModels(query);
+  }
+
+  /** Mark a LoggedModel READY or FAILED (`finalize_logged_model`). */
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.store.finalizeLoggedModel(modelId, status);
+  }
+
+  /** Set tags on a LoggedModel (`set_logged_model_tags`); values are stored as strings. */
+  setLoggedModelTags(modelId: string, tags: Record<string, LoggableValue>): Promise<void> {
+    return this.store.setLoggedModelTags(
+      modelId,
+      Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, stringifyValue(v)])),
+    );
+  }
+
+  /** Delete a tag of a LoggedModel (`delete_logged_model_tag`). */
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return this.store.deleteLoggedModelTag(modelId, key);
+  }
+
+  /** Delete a LoggedModel (`delete_logged_model`). */
+  deleteLoggedModel(modelId: string): Promise<void> {
+    return this.store.deleteLoggedModel(modelId);
+  }
+
+  /** Log params of a LoggedModel (`log_model_params`); values are stored as strings. */
+  logModelParams(modelId: string, params: Record<string, LoggableValue>): Promise<void> {
+    return this.store.logLoggedModelParams(
+      modelId,
+      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, stringifyValue(v)])),
+    );
+  }
+
+  /** Record that a run produced these LoggedModels (`log_outputs`). */
+  logOutputs(runId: string, models: LoggedModelRef[]): Promise<void> {
+    return this.store.logOutputs(runId, models);
+  }
+
   // ------------------------------------------------------------ traces
 
   /** A trace's info (tags, metadata, state, timing) without its spans. */
@@ -414,6 +517,211 @@ export class MlflowClient {
   /** Link traces to a run (`link_traces_to_run`), so searching the run's traces finds them. */
   linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     return this.store.linkTracesToRun(traceIds, runId);
+  }
+
+  // ------------------------------------------------------------ model registry
+
+  /** Prompts live in the registry too; the model APIs act as if they did not exist (`_raise_if_prompt`). */
+  async #raiseIfPrompt(name: string): Promise<void> {
+    await this.getRegisteredModel(name);
+  }
+
+  /** Registers a new model name (`create_registered_model`); tag values are stored as their string form. */
+  createRegisteredModel(
+    name: string,
+    options: { tags?: Record<string, LoggableValue>; description?: string | null } = {},
+  ): Promise<RegisteredModel> {
+    const tags = stringifyTags(options.tags);
+    if (hasPromptTag(tags)) return Promise.reject(new InvalidParameterError('Prompts cannot be registered as models.'));
+    return this.registryStore.createRegisteredModel(name, { tags, description: options.description ?? null });
+  }
+
+  /** Fetches a registered model; a prompt of that name reads as RESOURCE_DOES_NOT_EXIST (`get_registered_model`). */
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    const model = await this.registryStore.getRegisteredModel(name);
+    if (hasPromptTag(model.tags)) throw modelNotFound(name);
+    return model;
+  }
+
+  /**
+   * Renames a registered model; its versions, tags and aliases follow (`rename_registered_model`).
+   * Returns the renamed model, where Python's client returns None.
+   */
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    await this.#raiseIfPrompt(name);
+    if (isBlank(newName)) throw new MlflowError('The name must not be an empty string.');
+    return this.registryStore.renameRegisteredModel(name, newName);
+  }
+
+  /** Sets a registered model's description (`update_registered_model`). */
+  async updateRegisteredModel(name: string, description: string | null): Promise<RegisteredModel> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.updateRegisteredModel(name, description);
+  }
+
+  /** Deletes a registered model with its versions, tags and aliases (`delete_registered_model`). */
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.deleteRegisteredModel(name);
+  }
+
+  /**
+   * Searches registered models (`search_registered_models`), 100 per page by default. Prompts are
+   * left out unless the filter names the prompt tag, as MLflow's client does.
+   */
+  searchRegisteredModels(query: SearchRegistryQuery = {}): Promise<PagedList<RegisteredModel>> {
+    return this.registryStore.searchRegisteredModels({
+      ...query,
+      filterString: addPromptFilterString(query.filterString, false),
+    });
+  }
+
+  /** The latest version in each of `stages` (every stage by default) (`get_latest_versions`). */
+  async getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.getLatestVersions(name, stages);
+  }
+
+  /** Sets a tag on a registered model (`set_registered_model_tag`). */
+  async setRegisteredModelTag(name: string, key: string, value: LoggableValue): Promise<void> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.setRegisteredModelTag(name, key, stringifyValue(value));
+  }
+
+  /** Deletes a registered model tag; a missing tag is not an error (`delete_registered_model_tag`). */
+  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.deleteRegisteredModelTag(name, key);
+  }
+
+  /**
+   * Creates the next version of a registered model from `source` (`create_model_version`):
+   * `runs:/<run_id>/<path>`, `models:/<model_id>` (its artifact location becomes the download URI
+   * and its run the version's run), `models:/<name>/<version>`, or any artifact URI.
+   */
+  createModelVersion(
+    name: string,
+    source: string,
+    options: {
+      runId?: string | null;
+      tags?: Record<string, LoggableValue>;
+      runLink?: string | null;
+      description?: string | null;
+      modelId?: string | null;
+    } = {},
+  ): Promise<ModelVersion> {
+    const tags = stringifyTags(options.tags);
+    if (hasPromptTag(tags)) return Promise.reject(new InvalidParameterError('Prompts cannot be registered as models.'));
+    return this.registryStore.createModelVersion({
+      name,
+      source,
+      runId: options.runId ?? null,
+      tags,
+      runLink: options.runLink ?? null,
+      description: options.description ?? null,
+      modelId: options.modelId ?? null,
+    });
+  }
+
+  /** Fetches a model version; prompt versions read as RESOURCE_DOES_NOT_EXIST (`get_model_version`). */
+  async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    const mv = await this.registryStore.getModelVersion(name, String(version));
+    if (hasPromptTag(mv.tags)) throw modelNotFound(name);
+    return mv;
+  }
+
+  /** Sets a model version's description, which must be given (`update_model_version`). */
+  async updateModelVersion(name: string, version: string | number, description: string | null): Promise<ModelVersion> {
+    if (description === null || description === undefined) {
+      throw new MlflowError('Attempting to update model version with no new field values.');
+    }
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.updateModelVersion(name, String(version), description);
+  }
+
+  /** Deletes a model version (MLflow keeps a redacted row so numbers are never reused) (`delete_model_version`). */
+  async deleteModelVersion(name: string, version: string | number): Promise<void> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.deleteModelVersion(name, String(version));
+  }
+
+  /** Searches model versions (`search_model_versions`), 10,000 per page by default; results carry no aliases. */
+  searchModelVersions(query: SearchRegistryQuery = {}): Promise<PagedList<ModelVersion>> {
+    return this.registryStore.searchModelVersions(query);
+  }
+
+  /** Sets a tag on a model version (`set_model_version_tag`). */
+  async setModelVersionTag(name: string, version: string | number, key: string, value: LoggableValue): Promise<void> {
+    checkVersionGiven(version);
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.setModelVersionTag(name, String(version), key, stringifyValue(value));
+  }
+
+  /** Deletes a model version tag; a missing tag is not an error (`delete_model_version_tag`). */
+  async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
+    checkVersionGiven(version);
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.deleteModelVersionTag(name, String(version), key);
+  }
+
+  /** Points `alias` at a version; `latest` and `v<n>` are reserved (`set_registered_model_alias`). */
+  async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.setRegisteredModelAlias(name, alias, String(version));
+  }
+
+  /** Removes an alias; a missing alias is not an error (`delete_registered_model_alias`). */
+  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    validateModelName(name);
+    validateAliasName(alias);
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.deleteRegisteredModelAlias(name, alias);
+  }
+
+  /** The version an alias points at; `latest` is the highest version (`get_model_version_by_alias`). */
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    validateModelName(name);
+    const mv = await this.registryStore.getModelVersionByAlias(name, alias);
+    if (hasPromptTag(mv.tags)) throw modelNotFound(name);
+    return mv;
+  }
+
+  /** Where a version's artifacts are read from (`get_model_version_download_uri`). */
+  async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    await this.#raiseIfPrompt(name);
+    return this.registryStore.getModelVersionDownloadUri(name, String(version));
+  }
+
+  /**
+   * Moves a version to `None`, `Staging`, `Production` or `Archived` (any case), optionally
+   * archiving the versions already in that stage (`transition_model_version_stage`; stages are
+   * deprecated in MLflow in favour of aliases).
+   */
+  async transitionModelVersionStage(
+    name: string,
+    version: string | number,
+    stage: string,
+    archiveExistingVersions = false,
+  ): Promise<ModelVersion> {
+    await this.#raiseIfPrompt(name);
+    if (isBlank(stage)) throw new MlflowError('The stage must not be an empty string.');
+    return this.registryStore.transitionModelVersionStage(name, String(version), stage, archiveExistingVersions);
+  }
+}
+
+/** `_model_not_found`: how the model APIs answer for a name that is a prompt. */
+function modelNotFound(name: string): ResourceDoesNotExistError {
+  return new ResourceDoesNotExistError(`Registered Model with name=${pythonFormat.repr(name)} not found.`);
+}
+
+function stringifyTags(tags: Record<string, LoggableValue> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k, stringifyValue(v)]));
+}
+
+/** `_validate_model_version_or_stage_exists` without the deprecated stage form. */
+function checkVersionGiven(version: string | number): void {
+  if (version === '' || version === 0 || version === null || version === undefined) {
+    throw new InvalidParameterError('version or stage must be set');
   }
 }
 

@@ -2,6 +2,12 @@ export type { CreateRunOptions, LoggableValue, MlflowClientOptions } from './cli
 export { MlflowClient, stringifyValue } from './client.js';
 export { currentUser, defaultRunContextTags } from './context.js';
 export * from './entities/index.js';
+export {
+  ACTIVE_MODEL_VERSION_STAGES,
+  ALL_MODEL_VERSION_STAGES,
+  ModelVersionStage,
+  STAGE_DELETED_INTERNAL,
+} from './entities/model-registry.js';
 export type { HttpErrorDetails, MlflowErrorOptions } from './errors.js';
 export {
   ERROR_CODE_TO_HTTP_STATUS,
@@ -40,6 +46,36 @@ export {
   startRun,
   withRun,
 } from './fluent.js';
+export { RestRegistryStore } from './registry/rest.js';
+export {
+  addPromptFilterString,
+  DEFAULT_MODEL_VERSION_ORDER_BY,
+  parseModelVersionFilter,
+  parseModelVersionOrderBy,
+  parseRegisteredModelFilter,
+  parseRegisteredModelOrderBy,
+  type RegistryFilterClause,
+  type RegistryNumericComparator,
+  type RegistryOrderByClause,
+  type RegistryStringComparator,
+} from './registry/search.js';
+export type { SqliteRegistryStoreHost } from './registry/sqlite.js';
+export { SqliteRegistryStore } from './registry/sqlite.js';
+export type { CreateModelVersionArgs, ModelRegistryStore, SearchRegistryQuery } from './registry/store.js';
+export {
+  SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
+  SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD,
+  SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
+  SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD,
+} from './registry/store.js';
+export { openRegistryStore, registryOfTrackingStore } from './registry/stores.js';
+export {
+  getCanonicalStage,
+  MAX_MODEL_REGISTRY_TAG_KEY_LENGTH,
+  MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH,
+  MAX_REGISTERED_MODEL_ALIAS_LENGTH,
+  REGISTERED_MODEL_ALIAS_LATEST,
+} from './registry/validation.js';
 export type { RestStoreOptions } from './rest/index.js';
 export { RestTrackingStore } from './rest/index.js';
 export type { SqliteStoreOptions } from './sqlite/store.js';

@@ -1,5 +1,9 @@
 import type {
+  CreateLoggedModelArgs,
   Experiment,
+  LoggedModel,
+  LoggedModelRef,
+  LoggedModelStatus,
   Metric,
   PagedList,
   Param,
@@ -7,6 +11,7 @@ import type {
   RunInfo,
   RunStatus,
   RunTag,
+  SearchLoggedModelsQuery,
   Span,
   Trace,
   TraceInfo,
@@ -148,6 +153,19 @@ export interface TrackingStore {
   deleteTraces(args: DeleteTracesArgs): Promise<number>;
   /** Link traces (at most 100) to a run, as MLflow's entity associations do. */
   linkTracesToRun(traceIds: string[], runId: string): Promise<void>;
+
+  /** MLflow 3 LoggedModels (`create_logged_model`): `m-<32 hex>` ids, artifacts under the experiment. */
+  createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel>;
+  getLoggedModel(modelId: string, allowDeleted?: boolean): Promise<LoggedModel>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  /** Mark a LoggedModel READY or FAILED once its artifacts are uploaded. */
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void>;
+  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<PagedList<LoggedModel>>;
+  /** Record that a run produced these models (`log_outputs`). */
+  logOutputs(runId: string, models: LoggedModelRef[]): Promise<void>;
 
   /** Releases connections and file handles. Idempotent. */
   close(): Promise<void>;

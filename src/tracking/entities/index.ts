@@ -1,6 +1,24 @@
 export { isRunStatus, LifecycleStage, RunStatus, stagesForViewType, TERMINATED_STATUSES, ViewType } from './enums.js';
 export type { Experiment } from './experiment.js';
+export type {
+  CreateLoggedModelArgs,
+  LoggedModel,
+  LoggedModelDatasetFilter,
+  LoggedModelOrderBy,
+  SearchLoggedModelsQuery,
+} from './logged-model.js';
+export {
+  isLoggedModelStatus,
+  keyValueList,
+  LoggedModelStatus,
+  loggedModelStatusFromInt,
+  loggedModelStatusFromProto,
+  loggedModelStatusToInt,
+  loggedModelStatusToProto,
+} from './logged-model.js';
 export type { Metric } from './metric.js';
+export type { ModelVersion, RegisteredModel, RegisteredModelAlias } from './model-registry.js';
+export { ModelVersionStatus } from './model-registry.js';
 export type { PagedList } from './paged.js';
 export type { Param } from './param.js';
 export type { DatasetInput, LoggedModelRef, Run, RunData, RunInfo } from './run.js';
@@ -33,5 +51,3 @@ export {
   TraceMetadataKey,
   TraceTagKey,
 } from './trace-keys.js';
-export { ModelVersionStatus } from './model-registry.js';
-export type { ModelVersion, RegisteredModel, RegisteredModelAlias } from './model-registry.js';

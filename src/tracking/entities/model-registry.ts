@@ -47,3 +47,23 @@ export interface ModelVersion {
   /** The LoggedModel (`m-...`) this version was registered from, if any. */
   modelId: string | null;
 }
+
+/**
+ * The stages a model version can be in (`model_version_stages.py`). Stages are deprecated in
+ * MLflow in favour of aliases but still stored and served.
+ */
+export const ModelVersionStage = {
+  NONE: 'None',
+  STAGING: 'Staging',
+  PRODUCTION: 'Production',
+  ARCHIVED: 'Archived',
+} as const;
+/** One of {@link ModelVersionStage}'s values. */
+export type ModelVersionStage = (typeof ModelVersionStage)[keyof typeof ModelVersionStage];
+
+/** Every stage a caller may ask for, in MLflow's order (`ALL_STAGES`). */
+export const ALL_MODEL_VERSION_STAGES: readonly ModelVersionStage[] = ['None', 'Staging', 'Production', 'Archived'];
+/** The stages `archive_existing_versions` may move into (`DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS`). */
+export const ACTIVE_MODEL_VERSION_STAGES: readonly ModelVersionStage[] = ['Staging', 'Production'];
+/** The stage MLflow's SQL store gives a deleted version, which no read returns (`STAGE_DELETED_INTERNAL`). */
+export const STAGE_DELETED_INTERNAL = 'Deleted_Internal';

@@ -1,12 +1,17 @@
 import type { z } from 'zod';
 import type {
+  CreateLoggedModelArgs,
   Experiment,
+  LoggedModel,
+  LoggedModelRef,
+  LoggedModelStatus,
   Metric,
   PagedList,
   Param,
   Run,
   RunInfo,
   RunTag,
+  SearchLoggedModelsQuery,
   Span,
   Trace,
   TraceInfo,
@@ -43,6 +48,7 @@ import {
   toRunInfo,
 } from './convert.js';
 import { RestClient, type RestEndpoint, type RestStoreOptions } from './http.js';
+import { RestLoggedModelStore } from './logged-models.js';
 import { RestTraceStore } from './traces.js';
 
 const API = '/api/2.0/mlflow';
@@ -106,9 +112,11 @@ export class RestTrackingStore implements TrackingStore {
     this.http = new RestClient(uri, options);
     this.trackingUri = this.http.baseUrl;
     this.#traces = new RestTraceStore(this.http);
+    this.#loggedModels = new RestLoggedModelStore(this.http);
   }
 
   readonly #traces: RestTraceStore;
+  readonly #loggedModels: RestLoggedModelStore;
 
   async #call<S extends z.ZodType>(
     endpoint: RestEndpoint,
@@ -317,6 +325,36 @@ export class RestTrackingStore implements TrackingStore {
   }
   linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     return this.#traces.linkTracesToRun(traceIds, runId);
+  }
+
+  // ---------------------------------------------------------------- logged models
+
+  createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel> {
+    return this.#loggedModels.createLoggedModel(args);
+  }
+  getLoggedModel(modelId: string, allowDeleted = false): Promise<LoggedModel> {
+    return this.#loggedModels.getLoggedModel(modelId, allowDeleted);
+  }
+  deleteLoggedModel(modelId: string): Promise<void> {
+    return this.#loggedModels.deleteLoggedModel(modelId);
+  }
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.#loggedModels.finalizeLoggedModel(modelId, status);
+  }
+  setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    return this.#loggedModels.setLoggedModelTags(modelId, tags);
+  }
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return this.#loggedModels.deleteLoggedModelTag(modelId, key);
+  }
+  logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void> {
+    return this.#loggedModels.logLoggedModelParams(modelId, params);
+  }
+  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<PagedList<LoggedModel>> {
+    return this.#loggedModels.searchLoggedModels(query);
+  }
+  logOutputs(runId: string, models: LoggedModelRef[]): Promise<void> {
+    return this.#loggedModels.logOutputs(runId, models);
   }
 
   async close(): Promise<void> {

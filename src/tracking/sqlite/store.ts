@@ -3,8 +3,12 @@ import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendToUriPath, resolveUriIfLocal } from '../../config/uri.js';
 import {
+  type CreateLoggedModelArgs,
   type Experiment,
   LifecycleStage,
+  type LoggedModel,
+  type LoggedModelRef,
+  type LoggedModelStatus,
   type Metric,
   type PagedList,
   type Param,
@@ -12,6 +16,7 @@ import {
   type RunInfo,
   RunStatus,
   type RunTag,
+  type SearchLoggedModelsQuery,
   type Span,
   stagesForViewType,
   type Trace,
@@ -26,6 +31,7 @@ import {
   ResourceDoesNotExistError,
 } from '../errors.js';
 import { generateRunName } from '../names.js';
+import { SqliteRegistryStore } from '../registry/sqlite.js';
 import {
   createPageToken,
   parseStartOffsetFromPageToken,
@@ -55,6 +61,7 @@ import {
 } from '../validation.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './database.js';
+import { SqliteLoggedModelStore } from './logged-models.js';
 import { buildSearchExperimentsSql, buildSearchRunsSql } from './search-sql.js';
 import { SqliteTraceStore } from './traces.js';
 
@@ -140,6 +147,8 @@ export class SqliteTrackingStore implements TrackingStore {
   #commitsSinceWalCheck = 0;
   #closed = false;
   readonly #traces: SqliteTraceStore;
+  readonly #loggedModels: SqliteLoggedModelStore;
+  #registry: SqliteRegistryStore | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
@@ -152,11 +161,11 @@ export class SqliteTrackingStore implements TrackingStore {
         : startCheckpointer(path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
     if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
     this.#ensureDefaultExperiment();
-    this.#traces = new SqliteTraceStore({
+    const host = {
       db: this.#db,
-      write: (fn) => this.#write(fn),
-      read: (fn) => this.#read(fn),
-      experiment: (id) => {
+      write: <T>(fn: () => T) => this.#write(fn),
+      read: <T>(fn: () => T) => this.#read(fn),
+      experiment: (id: string) => {
         const row = this.#experimentRow(id, ViewType.ALL);
         return {
           experimentId: String(row.experiment_id),
@@ -164,12 +173,25 @@ export class SqliteTrackingStore implements TrackingStore {
           lifecycleStage: row.lifecycle_stage ?? LifecycleStage.ACTIVE,
         };
       },
-    });
+    };
+    this.#traces = new SqliteTraceStore(host);
+    this.#loggedModels = new SqliteLoggedModelStore(host);
   }
 
   /** The underlying better-sqlite3 handle, for the other embedded stores (registry, traces). */
   get database(): BetterSqlite3.Database {
     return this.#db;
+  }
+
+  /** The model registry in this database, sharing this store's connection and transactions. */
+  get registry(): SqliteRegistryStore {
+    this.#registry ??= new SqliteRegistryStore({
+      db: this.#db,
+      uri: this.trackingUri,
+      write: (fn) => this.#write(fn),
+      read: (fn) => this.#read(fn),
+    });
+    return this.#registry;
   }
 
   #stmt(sql: string): BetterSqlite3.Statement {
@@ -478,6 +500,7 @@ export class SqliteTrackingStore implements TrackingStore {
   /** Builds Run entities for rows, loading tags, params and latest metrics in bulk. */
   #loadRuns(rows: RunRow[]): Run[] {
     const ids = rows.map((r) => r.run_uuid);
+    const links = this.#loggedModels.runModelLinks(ids);
     const tags = new Map<string, Record<string, string>>();
     const params = new Map<string, Record<string, string>>();
     const metrics = new Map<string, Metric[]>();
@@ -529,8 +552,8 @@ export class SqliteTrackingStore implements TrackingStore {
           tags: tags.get(row.run_uuid)!,
           metricObjects,
         },
-        inputs: { datasetInputs: [], modelInputs: [] },
-        outputs: { modelOutputs: [] },
+        inputs: { datasetInputs: [], modelInputs: links.get(row.run_uuid)?.modelInputs ?? [] },
+        outputs: { modelOutputs: links.get(row.run_uuid)?.modelOutputs ?? [] },
       };
     });
   }
@@ -583,9 +606,10 @@ export class SqliteTrackingStore implements TrackingStore {
     validateBatchLogLimits(checked.metrics, checked.params, checked.tags);
     validateParamKeysUnique(checked.params);
     this.#write(() => {
-      this.#activeRunRow(runId);
+      const row = this.#activeRunRow(runId);
       this.#logParams(runId, checked.params);
       this.#logMetrics(runId, checked.metrics);
+      this.#loggedModels.logModelMetricsInTransaction(runId, row.experiment_id, checked.metrics);
       this.#setTags(runId, checked.tags);
     });
   }
@@ -787,6 +811,36 @@ export class SqliteTrackingStore implements TrackingStore {
   }
   async linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     this.#traces.linkTracesToRun(traceIds, runId);
+  }
+
+  // ---------------------------------------------------------------- logged models
+
+  async createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel> {
+    return this.#loggedModels.createLoggedModel(args);
+  }
+  async getLoggedModel(modelId: string, allowDeleted = false): Promise<LoggedModel> {
+    return this.#loggedModels.getLoggedModel(modelId, allowDeleted);
+  }
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    this.#loggedModels.deleteLoggedModel(modelId);
+  }
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.#loggedModels.finalizeLoggedModel(modelId, status);
+  }
+  async setLoggedModelTags(modelId: string, tags: Record<string, string>): Promise<void> {
+    this.#loggedModels.setLoggedModelTags(modelId, tags);
+  }
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    this.#loggedModels.deleteLoggedModelTag(modelId, key);
+  }
+  async logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void> {
+    this.#loggedModels.logLoggedModelParams(modelId, params);
+  }
+  async searchLoggedModels(query: SearchLoggedModelsQuery): Promise<PagedList<LoggedModel>> {
+    return this.#loggedModels.searchLoggedModels(query);
+  }
+  async logOutputs(runId: string, models: LoggedModelRef[]): Promise<void> {
+    this.#loggedModels.logOutputs(runId, models);
   }
 
   async close(): Promise<void> {
