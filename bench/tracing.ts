@@ -122,7 +122,9 @@ const pyTraces = Math.max(500, Math.floor(traces / 10));
 const pyUs = perSpan(python(pyTraces), pyTraces);
 
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
-console.log(`tracing: ${traces} traces x ${spansPerTrace} spans, median of ${rounds} rounds (python: ${pyTraces} traces)`);
+console.log(
+  `tracing: ${traces} traces x ${spansPerTrace} spans, median of ${rounds} rounds (python: ${pyTraces} traces)`,
+);
 console.log(`  ours   ${oursUs.toFixed(2)} µs/span   (rounds: ${fmt(oursRounds)})`);
 console.log(`  otel   ${otelUs.toFixed(2)} µs/span   (rounds: ${fmt(otelRounds)}; bare BasicTracerProvider)`);
 console.log(`  python ${pyUs.toFixed(2)} µs/span (MLflow 3.18 @mlflow.trace)`);

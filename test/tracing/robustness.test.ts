@@ -37,7 +37,7 @@ describe('tracing never breaks user code', () => {
       },
     };
     const result = { big: 10n ** 20n, when: new Date(0), tags: new Set(['a']), map: new Map([['k', 1]]) };
-    const f = trace(function odd(a: unknown, b: unknown) {
+    const f = trace(function odd(_a: unknown, _b: unknown) {
       return result;
     });
     expect(f(circular, hostile)).toBe(result);
