@@ -7,6 +7,7 @@
  */
 export * from './config/index.js';
 export * from './pyfunc/index.js';
+export * from './registry/index.js';
 export * from './storage/index.js';
 export * from './tracing/index.js';
 export * from './tracking/index.js';

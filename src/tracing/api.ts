@@ -445,3 +445,12 @@ export function updateCurrentTrace(options: UpdateTraceOptions): void {
     } else info.state = options.state;
   }
 }
+
+/**
+ * @internal The in-progress trace of the active span, whose tags may still change until it is exported
+ * (the prompt registry records loaded prompts there, as MLflow's trace manager does); undefined outside one.
+ */
+export function getActiveTraceInfo(): ReturnType<TracingEngine['traceOf']> {
+  const span = getCurrentActiveSpan();
+  return span ? engine?.traceOf(span) : undefined;
+}

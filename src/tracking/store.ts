@@ -153,6 +153,11 @@ export interface TrackingStore {
   deleteTraces(args: DeleteTracesArgs): Promise<number>;
   /** Link traces (at most 100) to a run, as MLflow's entity associations do. */
   linkTracesToRun(traceIds: string[], runId: string): Promise<void>;
+  /** Link prompt versions to a trace (`link_prompts_to_trace`), which the `prompt = 'name/1'` filter reads. */
+  linkPromptsToTrace(
+    traceId: string,
+    prompts: ReadonlyArray<{ name: string; version: string | number }>,
+  ): Promise<void>;
 
   /** MLflow 3 LoggedModels (`create_logged_model`): `m-<32 hex>` ids, artifacts under the experiment. */
   createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel>;

@@ -1,5 +1,5 @@
 import { pyJsonDumps } from '../../internal/python-json.js';
-import { type Span, spanDictToJson, type Trace, TraceMetadataKey } from '../../tracking/entities/index.js';
+import { type Span, spanDictToJson, type Trace, TraceMetadataKey, TraceTagKey } from '../../tracking/entities/index.js';
 import { ErrorCode, isMlflowError } from '../../tracking/errors.js';
 import type { TrackingStore } from '../../tracking/store.js';
 import { warn } from '../span.js';
@@ -69,6 +69,7 @@ export class MlflowTraceExporter implements TraceExporter {
           const t = list[next++] as Trace;
           try {
             await store.startTrace(t.info);
+            await linkPrompts(store, t);
           } catch (err) {
             if (isRetryable(err)) retryable ??= err;
             else {
@@ -85,6 +86,22 @@ export class MlflowTraceExporter implements TraceExporter {
       warn(`MLflow refused ${dropped} trace(s): ${reasons.slice(0, 3).join('; ')}`);
       throw new PartialExportError(dropped, reasons.join('; '));
     }
+  }
+}
+
+// MLflow's `try_link_prompts_to_trace`: the prompts a trace loaded (its `mlflow.linkedPrompts` tag) become
+// entity associations; a failure is reported, never a reason to drop the trace.
+async function linkPrompts(store: TrackingStore, trace: Trace): Promise<void> {
+  const tag = trace.info.tags[TraceTagKey.LINKED_PROMPTS];
+  if (!tag) return;
+  try {
+    const prompts = JSON.parse(tag) as Array<{ name?: unknown; version?: unknown }>;
+    const refs = prompts
+      .filter((p) => typeof p?.name === 'string' && p.version !== undefined)
+      .map((p) => ({ name: p.name as string, version: String(p.version) }));
+    await store.linkPromptsToTrace(trace.info.traceId, refs);
+  } catch (err) {
+    warn(`Failed to link prompts to trace ${trace.info.traceId}: ${(err as Error).message}`);
   }
 }
 

@@ -326,6 +326,12 @@ export class RestTrackingStore implements TrackingStore {
   linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     return this.#traces.linkTracesToRun(traceIds, runId);
   }
+  linkPromptsToTrace(
+    traceId: string,
+    prompts: ReadonlyArray<{ name: string; version: string | number }>,
+  ): Promise<void> {
+    return this.#traces.linkPromptsToTrace(traceId, prompts);
+  }
 
   // ---------------------------------------------------------------- logged models
 

@@ -39,6 +39,7 @@ export const TRACE_ENDPOINTS = {
   batchGetTraces: { method: 'GET', path: `${V3}/batchGet`, idempotent: true },
   deleteTraces: { method: 'POST', path: `${V2}/delete-traces`, idempotent: false },
   linkTracesToRun: { method: 'POST', path: `${V2}/link-to-run`, idempotent: false },
+  linkPromptsToTrace: { method: 'POST', path: `${V2}/link-prompts`, idempotent: false },
   logSpans: { method: 'POST', path: '/v1/traces', idempotent: true },
   serverVersion: { method: 'GET', path: '/version', idempotent: true },
 } as const satisfies Record<string, RestEndpoint>;
@@ -458,5 +459,17 @@ export class RestTraceStore {
   /** `LinkTracesToRun`; the server allows at most 100 traces per call. */
   async linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     await this.#http.call(TRACE_ENDPOINTS.linkTracesToRun, { trace_ids: traceIds, run_id: runId });
+  }
+
+  /** `LinkPromptsToTrace`: trace → prompt-version associations on the server. */
+  async linkPromptsToTrace(
+    traceId: string,
+    prompts: ReadonlyArray<{ name: string; version: string | number }>,
+  ): Promise<void> {
+    if (prompts.length === 0) return;
+    await this.#http.call(TRACE_ENDPOINTS.linkPromptsToTrace, {
+      trace_id: traceId,
+      prompt_versions: prompts.map((p) => ({ name: p.name, version: String(p.version) })),
+    });
   }
 }

@@ -812,6 +812,12 @@ export class SqliteTrackingStore implements TrackingStore {
   async linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     this.#traces.linkTracesToRun(traceIds, runId);
   }
+  async linkPromptsToTrace(
+    traceId: string,
+    prompts: ReadonlyArray<{ name: string; version: string | number }>,
+  ): Promise<void> {
+    this.#traces.linkPromptsToTrace(traceId, prompts);
+  }
 
   // ---------------------------------------------------------------- logged models
 

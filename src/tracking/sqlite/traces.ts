@@ -893,6 +893,34 @@ export class SqliteTraceStore {
       }
     });
   }
+
+  /** `link_prompts_to_trace`: trace → `prompt_version` (`name/version`) associations, each once. */
+  linkPromptsToTrace(traceId: string, prompts: ReadonlyArray<{ name: string; version: string | number }>): void {
+    if (prompts.length === 0) return;
+    this.#host.write(() => {
+      const exists = this.#host.db.prepare('SELECT 1 FROM trace_info WHERE request_id = ?').get(traceId);
+      if (!exists) throw new ResourceDoesNotExistError(`Trace with ID '${traceId}' not found.`);
+      const ids = [...new Set(prompts.map((p) => `${p.name}/${p.version}`))];
+      const linked = new Set(
+        (
+          this.#host.db
+            .prepare(
+              `SELECT destination_id FROM entity_associations WHERE source_type = 'trace' AND source_id = ?
+               AND destination_type = 'prompt_version' AND destination_id IN (${placeholders(ids.length)})`,
+            )
+            .all(traceId, ...ids) as Array<{ destination_id: string }>
+        ).map((r) => r.destination_id),
+      );
+      const insert = this.#stmt(
+        `INSERT INTO entity_associations (association_id, source_type, source_id, destination_type, destination_id, created_time)
+         VALUES (?, 'trace', ?, 'prompt_version', ?, ?)`,
+      );
+      const now = BigInt(Date.now());
+      for (const id of ids) {
+        if (!linked.has(id)) insert.run(randomUUID().replaceAll('-', ''), traceId, id, now);
+      }
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
