@@ -8,8 +8,11 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const hook = `export async function resolve(s, c, next) { if (s === 'esbuild' || s.startsWith('esbuild/')) throw new Error('ESBUILD_LOADED'); return next(s, c); }`;
 const guard = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
 
-describe.skipIf(!existsSync(join(REPO_ROOT, 'dist/index.js')))('the esbuild optional peer', () => {
+// Runs against the built package, like test/package: `npm test` builds dist/ first, and a missing build
+// fails here instead of skipping.
+describe('the esbuild optional peer', () => {
   it('is not loaded by import "mlflow-genai" (ESM and CJS)', () => {
+    expect(existsSync(join(REPO_ROOT, 'dist/index.js')) && existsSync(join(REPO_ROOT, 'dist/index.cjs'))).toBe(true);
     const out = execFileSync(
       process.execPath,
       [
