@@ -90,6 +90,7 @@ const MAX_WAL_BYTES = 32 * 1024 * 1024;
 // The WAL size is checked after every commit (a stat call, microseconds): checking every 4th let a
 // CPU-starved checkpoint worker leave the WAL ~50 MB before the writer truncated it.
 const WAL_CHECK_EVERY = 1;
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 // Metrics go in as multi-row INSERTs: one native call per 100 rows instead of one per row.
 const METRIC_ROWS_PER_STMT = 100;
 const METRIC_ROWS_SQL = new Array(METRIC_ROWS_PER_STMT).fill('(?, ?, ?, ?, ?, ?)').join(', ');
@@ -225,9 +226,13 @@ export class SqliteTrackingStore implements TrackingStore {
     this.#commitsSinceWalCheck = 0;
     try {
       if (statSync(`${this.path}-wal`).size <= MAX_WAL_BYTES) return;
-      const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-      // Busy: the worker's checkpoint holds the lock; try again right after the next commit.
-      if (result?.busy) this.#commitsSinceWalCheck = WAL_CHECK_EVERY - 1;
+      // Busy: the worker's checkpoint holds the lock. Wait for it briefly (a few ms, only past the
+      // bound), since a CPU-starved worker can otherwise keep the WAL growing for many commits.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (!result?.busy) return;
+        Atomics.wait(SLEEP_CELL, 0, 0, 5);
+      }
     } catch {
       // No WAL file yet, or a checkpoint that could not run now: the next check retries.
     }
