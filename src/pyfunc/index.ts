@@ -19,6 +19,24 @@ export {
   saveInputExample,
 } from './input-example.js';
 export {
+  downloadModel,
+  type LoadModelOptions,
+  loadModel,
+  type ResolvedModelUri,
+  resolveModelUri,
+} from './load.js';
+export {
+  type LogModelOptions,
+  loggedModelsOfRun,
+  logModel,
+  MODEL_VERSIONS_TAG,
+  type ModelInfo,
+  parseRunsUri,
+  type RegisterModelOptions,
+  registerModel,
+  type SaveTarget,
+} from './log.js';
+export {
   formatUtcTimeCreated,
   MLMODEL_FILE_NAME,
   MlflowModel,
