@@ -339,7 +339,7 @@ async function addModelVersionTag(client: MlflowClient, modelId: string, version
 /** `runs:/<run_id>/<path>` split into run id and path (`RunsArtifactRepository.parse_runs_uri`). */
 export function parseRunsUri(uri: string): { runId: string; path: string } {
   const m = /^runs:\/+([^/]+)(?:\/(.*))?$/i.exec(uri);
-  if (!m || !m[1]) {
+  if (!m?.[1]) {
     throw new InvalidParameterError(
       `Not a proper runs:/ URI: ${uri}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`,
     );
