@@ -1,9 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // `cli` is the `mlflow-genai` executable (package.json `bin`: dist/cli.js, ESM); its source starts with a
+  // shebang, which esbuild keeps and which makes tsup mark the file executable. It shares chunks with `index`.
+  entry: { index: 'src/index.ts', cli: 'src/cli/bin.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  // Type declarations describe the library only.
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh
-names=("${@:-log-batch rest-metrics s3-upload tracing}")
+names=("${@:-log-batch rest-metrics s3-upload tracing serving models eval}")
 # shellcheck disable=SC2206
 names=(${names[*]})
 for name in "${names[@]}"; do

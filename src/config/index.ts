@@ -10,3 +10,4 @@ export {
   redactUri,
   resolveUriIfLocal,
 } from './uri.js';
+export * from './e2e.js';
