@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job for a fresh checkout: until the e2e pipeline lands, the quick-start example,
-# which logs a real run into sqlite:///mlflow.db (MLflow's default store) in this directory.
+# The main job for a fresh checkout: the whole lifecycle pipeline (`mlflow-genai --mode all`), offline, on the
+# generated tiny GPT-2, into sqlite:///mlflow.db with artifacts in ./mlruns (this directory). Extra arguments
+# go to the CLI, e.g. `npm run example -- --mode experiment --json`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsx examples/quickstart.ts
+exec npx tsx src/cli/bin.ts "$@"

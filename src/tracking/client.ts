@@ -8,8 +8,11 @@ import { dictArtifactText } from '../storage/dict-artifact.js';
 import { normalizeArtifactPath } from '../storage/paths.js';
 import { storageFor } from '../storage/resolve.js';
 import type {
+  Assessment,
+  AssessmentSource,
   CreateLoggedModelArgs,
   Experiment,
+  FeedbackValueType,
   LoggedModel,
   LoggedModelRef,
   LoggedModelStatus,
@@ -26,6 +29,9 @@ import type {
   TraceInfo,
 } from './entities/index.js';
 import {
+  Expectation,
+  Feedback,
+  isAssessment,
   isRunStatus,
   parseSpanJson,
   RunStatus,
@@ -46,10 +52,57 @@ import type {
   SearchRunsQuery,
   SearchTracesQuery,
   TrackingStore,
+  UpdateAssessmentArgs,
 } from './store.js';
 import { openTrackingStore } from './stores.js';
 import { MLFLOW_USER } from './tags.js';
 import { pythonFormat } from './validation.js';
+
+/** Options of {@link MlflowClient.logFeedback} (`mlflow.log_feedback`). */
+export interface LogFeedbackOptions {
+  traceId: string;
+  /** `"feedback"` by default. */
+  name?: string;
+  value?: FeedbackValueType;
+  /** CODE (`sourceId: "default"`) by default. */
+  source?: AssessmentSource;
+  /** What prevented a value: an Error, a message, or an AssessmentError. */
+  error?: unknown;
+  rationale?: string | null;
+  metadata?: Record<string, string> | null;
+  spanId?: string | null;
+}
+
+/** Options of {@link MlflowClient.logExpectation} (`mlflow.log_expectation`). */
+export interface LogExpectationOptions {
+  traceId: string;
+  name: string;
+  /** Any JSON value but null. */
+  value: unknown;
+  /** HUMAN (`sourceId: "default"`) by default. */
+  source?: AssessmentSource;
+  metadata?: Record<string, string> | null;
+  spanId?: string | null;
+}
+
+/** Options of {@link MlflowClient.overrideFeedback} (`mlflow.override_feedback`). */
+export interface OverrideFeedbackOptions {
+  traceId: string;
+  /** The feedback being overridden. */
+  assessmentId: string;
+  value: FeedbackValueType;
+  rationale?: string | null;
+  source?: AssessmentSource;
+  metadata?: Record<string, string> | null;
+}
+
+function checkTraceId(traceId: unknown): void {
+  if (typeof traceId !== 'string' || traceId === '') {
+    throw new InvalidParameterError(
+      `Invalid value ${JSON.stringify(traceId ?? null)} for parameter 'trace_id' supplied: must be a trace id.`,
+    );
+  }
+}
 
 /** Options of {@link MlflowClient}. */
 export interface MlflowClientOptions {
@@ -517,6 +570,91 @@ export class MlflowClient {
   /** Link traces to a run (`link_traces_to_run`), so searching the run's traces finds them. */
   linkTracesToRun(traceIds: string[], runId: string): Promise<void> {
     return this.store.linkTracesToRun(traceIds, runId);
+  }
+
+  // ------------------------------------------------------------ assessments
+
+  /**
+   * Attach a Feedback or Expectation to a trace (`TracingClient.log_assessment`); returns it as stored,
+   * with its `a-...` id.
+   */
+  async logAssessment(traceId: string, assessment: Assessment): Promise<Assessment> {
+    if (!isAssessment(assessment)) {
+      throw new InvalidParameterError(
+        `logAssessment() expects a Feedback or Expectation, got ${pythonFormat.repr(assessment as never)}.`,
+      );
+    }
+    checkTraceId(traceId);
+    assessment.traceId = traceId;
+    return this.store.createAssessment(assessment);
+  }
+
+  /** One assessment of a trace (`get_assessment`). */
+  getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+    return this.store.getAssessment(traceId, assessmentId);
+  }
+
+  /**
+   * Change an assessment in place (`update_assessment`): pass a Feedback or Expectation whose name,
+   * value, rationale and metadata replace the stored ones (metadata is merged), or just the fields to
+   * change. To keep the original, use {@link overrideFeedback}.
+   */
+  updateAssessment(
+    traceId: string,
+    assessmentId: string,
+    update: Assessment | UpdateAssessmentArgs,
+  ): Promise<Assessment> {
+    let args: UpdateAssessmentArgs;
+    if (isAssessment(update)) {
+      args = { name: update.name };
+      if (update.kind === 'feedback') args.feedback = { value: update.value, error: update.error };
+      else if (update.kind === 'expectation') args.expectation = { value: update.value };
+      if (update.rationale !== null) args.rationale = update.rationale;
+      if (update.metadata !== null) args.metadata = update.metadata;
+    } else {
+      args = update;
+    }
+    return this.store.updateAssessment(traceId, assessmentId, args);
+  }
+
+  /** Delete an assessment (`delete_assessment`); the one it overrode becomes valid again. */
+  deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+    return this.store.deleteAssessment(traceId, assessmentId);
+  }
+
+  /** Log a feedback on a trace (`mlflow.log_feedback`): source CODE and name `feedback` by default. */
+  logFeedback(options: LogFeedbackOptions): Promise<Assessment> {
+    const { traceId, ...init } = options;
+    return this.logAssessment(traceId, new Feedback(init));
+  }
+
+  /** Log an expectation (ground truth) on a trace (`mlflow.log_expectation`): source HUMAN by default. */
+  logExpectation(options: LogExpectationOptions): Promise<Assessment> {
+    const { traceId, ...init } = options;
+    return this.logAssessment(traceId, new Expectation(init));
+  }
+
+  /**
+   * Replace a feedback with a new one that overrides it (`mlflow.override_feedback`): the original stays,
+   * marked invalid, so it can be compared or restored (deleting the override restores it).
+   */
+  async overrideFeedback(options: OverrideFeedbackOptions): Promise<Assessment> {
+    const old = await this.store.getAssessment(options.traceId, options.assessmentId);
+    if (old.kind !== 'feedback') {
+      throw new InvalidParameterError(`The assessment with ID ${options.assessmentId} is not a feedback assessment.`);
+    }
+    return this.logAssessment(
+      options.traceId,
+      new Feedback({
+        name: old.name,
+        spanId: old.spanId,
+        value: options.value,
+        rationale: options.rationale ?? null,
+        ...(options.source === undefined ? {} : { source: options.source }),
+        metadata: options.metadata ?? null,
+        overrides: old.assessmentId,
+      }),
+    );
   }
 
   // ------------------------------------------------------------ model registry

@@ -1,6 +1,9 @@
 import type {
+  Assessment,
+  AssessmentError,
   CreateLoggedModelArgs,
   Experiment,
+  FeedbackValueType,
   LoggedModel,
   LoggedModelRef,
   LoggedModelStatus,
@@ -96,6 +99,22 @@ export interface DeleteTracesArgs {
 }
 
 /**
+ * What {@link TrackingStore.updateAssessment} changes (`update_assessment`): fields left undefined are
+ * kept. The source and span are immutable; metadata is merged into the existing metadata.
+ */
+export interface UpdateAssessmentArgs {
+  name?: string;
+  /** A new expectation value (expectations only). */
+  expectation?: { value: unknown };
+  /** A new feedback value and error (feedback only). */
+  feedback?: { value: FeedbackValueType; error?: AssessmentError | null };
+  /** A new rationale (feedback only: updating an expectation clears it, as MLflow does). */
+  rationale?: string;
+  /** Merged into the existing metadata, the new keys winning. */
+  metadata?: Record<string, string>;
+}
+
+/**
  * The tracking store: where experiments, runs and their data live. One implementation per backend
  * (`sqlite:` embedded, `http(s):` REST); everything above it is backend-agnostic. Methods mirror
  * `mlflow.store.tracking.abstract_store.AbstractStore` and throw {@link MlflowError}s with MLflow's codes.
@@ -158,6 +177,26 @@ export interface TrackingStore {
     traceId: string,
     prompts: ReadonlyArray<{ name: string; version: string | number }>,
   ): Promise<void>;
+
+  /**
+   * Attach an assessment to its trace (`create_assessment`); returns it with its backend-generated
+   * `a-...` id. An assessment with `overrides` marks the one it overrides invalid.
+   */
+  createAssessment(assessment: Assessment): Promise<Assessment>;
+  /**
+   * {@link createAssessment} for several assessments (of any traces), returned in order. All or nothing
+   * on the embedded store (one transaction); one request each over REST, which has no batch call.
+   */
+  createAssessments(assessments: readonly Assessment[]): Promise<Assessment[]>;
+  /** One assessment of a trace; RESOURCE_DOES_NOT_EXIST when the trace or assessment is missing. */
+  getAssessment(traceId: string, assessmentId: string): Promise<Assessment>;
+  /** Change an assessment in place (`update_assessment`); returns the updated assessment. */
+  updateAssessment(traceId: string, assessmentId: string, updates: UpdateAssessmentArgs): Promise<Assessment>;
+  /**
+   * Delete an assessment (`delete_assessment`); one that overrode another makes that one valid again.
+   * Deleting an assessment that does not exist does nothing.
+   */
+  deleteAssessment(traceId: string, assessmentId: string): Promise<void>;
 
   /** MLflow 3 LoggedModels (`create_logged_model`): `m-<32 hex>` ids, artifacts under the experiment. */
   createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel>;

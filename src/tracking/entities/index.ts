@@ -1,3 +1,31 @@
+export type {
+  Assessment,
+  AssessmentError,
+  AssessmentInit,
+  AssessmentSource,
+  ExpectationInit,
+  FeedbackInit,
+  FeedbackValueType,
+  IssueReferenceInit,
+} from './assessment.js';
+export {
+  ASSESSMENT_ID_PREFIX,
+  AssessmentBase,
+  AssessmentMetadataKey,
+  AssessmentSourceType,
+  assessmentAggregate,
+  assessmentSource,
+  DEFAULT_FEEDBACK_NAME,
+  Expectation,
+  Feedback,
+  generateAssessmentId,
+  IssueReference,
+  isAssessment,
+  isExpectation,
+  isFeedback,
+  parseAssessmentSourceType,
+  toAssessmentError,
+} from './assessment.js';
 export { isRunStatus, LifecycleStage, RunStatus, stagesForViewType, TERMINATED_STATUSES, ViewType } from './enums.js';
 export type { Experiment } from './experiment.js';
 export type {

@@ -1,3 +1,4 @@
+import type { Assessment } from './assessment.js';
 import type { Span } from './span.js';
 
 /** A trace's state (`mlflow.entities.TraceState`). */
@@ -38,6 +39,11 @@ export interface TraceInfo {
   traceMetadata: Record<string, string>;
   /** Mutable key/values such as `mlflow.traceName`. */
   tags: Record<string, string>;
+  /**
+   * Feedback and expectations logged on the trace, as stores return them (`TraceInfo.assessments`);
+   * absent on traces still being recorded.
+   */
+  assessments?: Assessment[];
 }
 
 /** A trace: its info and its spans (root first is not guaranteed; use `parentId`). */

@@ -20,6 +20,7 @@ import {
   TraceState,
 } from '../entities/index.js';
 import { ErrorCode, MlflowError } from '../errors.js';
+import { assessmentFromJson, assessmentJson, assessmentToJson } from './assessments.js';
 
 // ------------------------------------------------------------------------------------------ scalars
 
@@ -159,6 +160,8 @@ const traceInfoJson = z.object({
     .optional(),
   trace_metadata: z.record(z.string(), z.string()).optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  // Parsed by `toTraceInfo` (the assessment schema lives with the assessment endpoints).
+  assessments: z.array(z.unknown()).optional(),
 });
 const traceJson = z.object({ trace_info: traceInfoJson, spans: z.array(z.unknown()).optional() });
 
@@ -384,6 +387,7 @@ export function traceInfoToJson(info: TraceInfo): Record<string, unknown> {
   if (metadata) out.trace_metadata = metadata;
   const tags = truncateEntries(info.tags, TRACE_TAG_KEY_MAX_CHARS, TRACE_TAG_VALUE_MAX_CHARS);
   if (tags) out.tags = tags;
+  if (info.assessments && info.assessments.length > 0) out.assessments = info.assessments.map(assessmentToJson);
   return out;
 }
 
@@ -400,5 +404,8 @@ export function toTraceInfo(json: z.output<typeof traceInfoJson>): TraceInfo {
     clientRequestId: json.client_request_id ?? null,
     traceMetadata: { ...(json.trace_metadata ?? {}) },
     tags: { ...(json.tags ?? {}) },
+    assessments: (json.assessments ?? []).map((a) =>
+      assessmentFromJson(parseResponse(assessmentJson, a, `assessment of trace ${json.trace_id}`)),
+    ),
   };
 }

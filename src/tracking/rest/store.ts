@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  Assessment,
   CreateLoggedModelArgs,
   Experiment,
   LoggedModel,
@@ -26,6 +27,7 @@ import type {
   SearchRunsQuery,
   SearchTracesQuery,
   TrackingStore,
+  UpdateAssessmentArgs,
   UpdateRunInfoArgs,
 } from '../store.js';
 import {
@@ -37,6 +39,7 @@ import {
   validateRunId,
   validateTag,
 } from '../validation.js';
+import { RestAssessmentStore } from './assessments.js';
 import {
   keyValuesToJson,
   metricToJson,
@@ -112,10 +115,12 @@ export class RestTrackingStore implements TrackingStore {
     this.http = new RestClient(uri, options);
     this.trackingUri = this.http.baseUrl;
     this.#traces = new RestTraceStore(this.http);
+    this.#assessments = new RestAssessmentStore(this.http);
     this.#loggedModels = new RestLoggedModelStore(this.http);
   }
 
   readonly #traces: RestTraceStore;
+  readonly #assessments: RestAssessmentStore;
   readonly #loggedModels: RestLoggedModelStore;
 
   async #call<S extends z.ZodType>(
@@ -295,6 +300,26 @@ export class RestTrackingStore implements TrackingStore {
     const res = await this.#call(ENDPOINTS.searchRuns, payload, responseSchemas.searchRuns);
     const items = (res.runs ?? []).map(toRun);
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items };
+  }
+
+  // ---------------------------------------------------------------- assessments
+
+  createAssessment(assessment: Assessment): Promise<Assessment> {
+    return this.#assessments.createAssessment(assessment);
+  }
+  async createAssessments(assessments: readonly Assessment[]): Promise<Assessment[]> {
+    const out: Assessment[] = [];
+    for (const a of assessments) out.push(await this.#assessments.createAssessment(a));
+    return out;
+  }
+  getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+    return this.#assessments.getAssessment(traceId, assessmentId);
+  }
+  updateAssessment(traceId: string, assessmentId: string, updates: UpdateAssessmentArgs): Promise<Assessment> {
+    return this.#assessments.updateAssessment(traceId, assessmentId, updates);
+  }
+  deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+    return this.#assessments.deleteAssessment(traceId, assessmentId);
   }
 
   // ---------------------------------------------------------------- traces

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { appendToUriPath, resolveUriIfLocal } from '../../config/uri.js';
 import {
+  type Assessment,
   type CreateLoggedModelArgs,
   type Experiment,
   LifecycleStage,
@@ -45,6 +46,7 @@ import type {
   SearchRunsQuery,
   SearchTracesQuery,
   TrackingStore,
+  UpdateAssessmentArgs,
   UpdateRunInfoArgs,
 } from '../store.js';
 import { MLFLOW_RUN_NAME } from '../tags.js';
@@ -59,6 +61,7 @@ import {
   validateRunId,
   validateTag,
 } from '../validation.js';
+import { SqliteAssessmentStore } from './assessments.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { SqliteLoggedModelStore } from './logged-models.js';
@@ -150,6 +153,7 @@ export class SqliteTrackingStore implements TrackingStore {
   #commitsSinceWalCheck = 0;
   #closed = false;
   readonly #traces: SqliteTraceStore;
+  readonly #assessments: SqliteAssessmentStore;
   readonly #loggedModels: SqliteLoggedModelStore;
   #registry: SqliteRegistryStore | undefined;
 
@@ -178,6 +182,7 @@ export class SqliteTrackingStore implements TrackingStore {
       },
     };
     this.#traces = new SqliteTraceStore(host);
+    this.#assessments = new SqliteAssessmentStore(host);
     this.#loggedModels = new SqliteLoggedModelStore(host);
   }
 
@@ -824,6 +829,24 @@ export class SqliteTrackingStore implements TrackingStore {
     prompts: ReadonlyArray<{ name: string; version: string | number }>,
   ): Promise<void> {
     this.#traces.linkPromptsToTrace(traceId, prompts);
+  }
+
+  // ---------------------------------------------------------------- assessments
+
+  async createAssessment(assessment: Assessment): Promise<Assessment> {
+    return this.#assessments.createAssessment(assessment);
+  }
+  async createAssessments(assessments: readonly Assessment[]): Promise<Assessment[]> {
+    return this.#assessments.createAssessments(assessments);
+  }
+  async getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+    return this.#assessments.getAssessment(traceId, assessmentId);
+  }
+  async updateAssessment(traceId: string, assessmentId: string, updates: UpdateAssessmentArgs): Promise<Assessment> {
+    return this.#assessments.updateAssessment(traceId, assessmentId, updates);
+  }
+  async deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+    this.#assessments.deleteAssessment(traceId, assessmentId);
   }
 
   // ---------------------------------------------------------------- logged models

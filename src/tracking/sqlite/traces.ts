@@ -21,6 +21,7 @@ import { createPageToken, parseStartOffsetFromPageToken, validateMaxResults } fr
 import { SEARCH_TRACES_DEFAULT_MAX_RESULTS } from '../search/traces.js';
 import type { DeleteTracesArgs, SearchTracesQuery } from '../store.js';
 import { invalidValue, parseExperimentId, pythonFormat, validateLengthLimit, validateTraceTag } from '../validation.js';
+import { readTraceAssessments, writeTraceAssessments } from './assessments.js';
 import {
   analyticsJson,
   buildSearchTracesSql,
@@ -221,6 +222,12 @@ export class SqliteTraceStore {
         for (const [k, v] of tags) insTag.run(k, v, traceId);
         const insMeta = this.#stmt('INSERT INTO trace_request_metadata ("key", value, request_id) VALUES (?, ?, ?)');
         for (const [k, v] of sortedMetadata) insMeta.run(k, v, traceId);
+        writeTraceAssessments(
+          this.#host.db,
+          { traceId, experimentId, requestTime: info.requestTime },
+          info.assessments ?? [],
+          false,
+        );
         return this.#readTraceInfo(traceId);
       }
 
@@ -235,6 +242,13 @@ export class SqliteTraceStore {
           ErrorCode.INVALID_STATE,
         );
       }
+      // Assessments merge by id alone: one belonging to another trace is refused before anything is written.
+      writeTraceAssessments(
+        this.#host.db,
+        { traceId, experimentId, requestTime: info.requestTime },
+        info.assessments ?? [],
+        true,
+      );
       this.#advancePayloadGenerations([traceId]);
       const updates: Record<string, unknown> = {
         timestamp_ms: info.requestTime,
@@ -634,6 +648,7 @@ export class SqliteTraceStore {
       metadata.set(row.request_id, {});
     }
     const ids = [...tags.keys()];
+    const assessments = readTraceAssessments(this.#host.db, ids);
     for (const chunk of chunks(ids, ID_CHUNK)) {
       const ph = placeholders(chunk.length);
       for (const t of this.#stmt(`SELECT request_id, "key", value FROM trace_tags WHERE request_id IN (${ph})`).all(
@@ -663,6 +678,7 @@ export class SqliteTraceStore {
         clientRequestId: row.client_request_id,
         traceMetadata: rowMetadata,
         tags: rowTags,
+        assessments: assessments.get(row.request_id) ?? [],
       };
     });
   }
