@@ -1,7 +1,7 @@
 """Python side of bench/eval.ts: mlflow.genai.evaluate on the same rows with the same five code scorers.
 
 A fresh SQLite store (a temporary directory), one evaluation run, traces made by predict_fn, five
-custom @scorer functions, the default worker pool. Prints JSON: {"rows", "seconds", "metrics",
+custom @scorer functions, 4 workers (see below). Prints JSON: {"rows", "seconds", "metrics",
 "assessments"} (seconds of the evaluate call alone, after a small warm-up evaluation).
 """
 
@@ -13,7 +13,10 @@ import time
 
 tmp = tempfile.mkdtemp()
 os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp}/bench.db"
-os.environ.setdefault("MLFLOW_GENAI_EVAL_SKIP_TRACE_VALIDATION", "false")
+# The same worker count as the SDK side (bench/eval.ts). MLflow's default (10 predict + 10 scoring
+# threads) exhausts SQLAlchemy's connection pool on SQLite (py-spy shows the workers queued in
+# QueuePool checkout, each waiting out its timeout) and rows lose their assessments; with 4 it completes.
+os.environ.setdefault("MLFLOW_GENAI_EVAL_MAX_WORKERS", "4")
 
 import logging  # noqa: E402
 

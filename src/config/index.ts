@@ -1,3 +1,4 @@
+export * from './e2e.js';
 export { ENV, readBoolEnv, readEnv } from './env.js';
 export { experimentFromEnv, resolveDefaultArtifactRoot, resolveRegistryUri, resolveTrackingUri } from './settings.js';
 export type { TrackingUriTarget } from './uri.js';
@@ -10,4 +11,3 @@ export {
   redactUri,
   resolveUriIfLocal,
 } from './uri.js';
-export * from './e2e.js';

@@ -124,9 +124,9 @@ describe('assessments in the embedded store', () => {
   it('getTraceInfo, getTrace infos and searchTraces return the assessments of each trace', async () => {
     const info = await store.getTraceInfo(T1);
     expect(info.assessments?.map((a) => a.name)).toEqual(['quality', 'e', 'y', 'b', 'expected_facts']);
-    expect((await store.getTraceInfo(T2)).assessments).toEqual([]);
+    expect((await store.getTraceInfo(T2)).assessments).toBeUndefined();
     const page = await store.searchTraces({ experimentIds: ['0'] });
-    const byId = Object.fromEntries(page.items.map((i) => [i.traceId, i.assessments?.length]));
+    const byId = Object.fromEntries(page.items.map((i) => [i.traceId, i.assessments?.length ?? 0]));
     expect(byId).toEqual({ [T1]: 5, [T2]: 0 });
   });
 

@@ -10,6 +10,7 @@ import {
 } from '../../src/eval/index.js';
 import {
   configureTracing,
+  flushTraces,
   getClient,
   resetFluentState,
   resetTracing,
@@ -48,6 +49,8 @@ describe('evaluation through a real MLflow server', () => {
       const f = await logFeedback({ traceId: span.traceId, name: 'inline_fb', value: 3, rationale: 'in trace' });
       inlineId = f.assessmentId!;
     });
+    // The server links only traces it has: export first.
+    await flushTraces();
     await getClient().linkTracesToRun([inlineTraceId], res.runId);
     const row0 = res.rows[0]!;
     py = await runPythonJson<PyEvalRead>('eval_read.py', {

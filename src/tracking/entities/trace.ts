@@ -41,7 +41,7 @@ export interface TraceInfo {
   tags: Record<string, string>;
   /**
    * Feedback and expectations logged on the trace, as stores return them (`TraceInfo.assessments`);
-   * absent on traces still being recorded.
+   * absent when it has none. Assessments set here before the trace is recorded are stored with it.
    */
   assessments?: Assessment[];
 }

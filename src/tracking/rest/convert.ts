@@ -404,8 +404,13 @@ export function toTraceInfo(json: z.output<typeof traceInfoJson>): TraceInfo {
     clientRequestId: json.client_request_id ?? null,
     traceMetadata: { ...(json.trace_metadata ?? {}) },
     tags: { ...(json.tags ?? {}) },
-    assessments: (json.assessments ?? []).map((a) =>
-      assessmentFromJson(parseResponse(assessmentJson, a, `assessment of trace ${json.trace_id}`)),
-    ),
+    // Absent when there are none (proto3 JSON leaves an empty list out), as the embedded store does.
+    ...(json.assessments === undefined || json.assessments.length === 0
+      ? {}
+      : {
+          assessments: json.assessments.map((a) =>
+            assessmentFromJson(parseResponse(assessmentJson, a, `assessment of trace ${json.trace_id}`)),
+          ),
+        }),
   };
 }

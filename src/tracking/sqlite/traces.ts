@@ -678,7 +678,8 @@ export class SqliteTraceStore {
         clientRequestId: row.client_request_id,
         traceMetadata: rowMetadata,
         tags: rowTags,
-        assessments: assessments.get(row.request_id) ?? [],
+        // Only when there are some (the field is optional: absent means none), as the REST store reads them.
+        ...(assessments.get(row.request_id)?.length ? { assessments: assessments.get(row.request_id) } : {}),
       };
     });
   }
