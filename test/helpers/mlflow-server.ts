@@ -54,7 +54,14 @@ export async function startMlflowServer(options: {
       '1',
       ...(options.args ?? []),
     ],
-    { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      cwd: options.cwd,
+      // The server's job runner starts ~10 huey consumer processes, each importing MLflow (tens of seconds of
+      // CPU per server); no test uses server-side jobs, so it is off unless a test turns it on.
+      env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
   );
   let out = '';
   child.stdout?.on('data', (d) => {

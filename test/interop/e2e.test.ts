@@ -286,6 +286,29 @@ describe('failures injected into each phase', () => {
     evaluation: false,
   };
 
+  it('a failure in evaluation leaves the run FINISHED (evaluation is optional)', async () => {
+    const s = await runE2E(
+      { ...base, experimentName: 'fail-evaluation', evaluation: true, scorers: ['success'], registration: false },
+      { failPhase: 'evaluation', mode: 'experiment' },
+    );
+    expect(s.ok).toBe(true);
+    expect(s.phases.find((x) => x.name === 'evaluation')).toMatchObject({ status: 'failed', required: false });
+    const run = await new MlflowClient({ trackingUri: s.trackingUri }).getRun(s.runId!);
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.data.tags['mlflow-genai.e2e.phase.evaluation']).toBe('failed');
+  }, 60_000);
+
+  it('a failure loading the registered model in test mode fails the run', async () => {
+    const s = await runE2E(
+      { ...base, experimentName: 'fail-load', registeredModelName: 'never-registered' },
+      { mode: 'test' },
+    );
+    expect(s.ok).toBe(false);
+    expect(s.phases.at(-1)).toMatchObject({ name: 'load-registered', status: 'failed' });
+    expect(s.phases.at(-1)?.error).toMatch(/never-registered/);
+    expect(s.servingCommand).toBeUndefined();
+  }, 60_000);
+
   it.each([
     // phase, ok afterwards, phases that must be skipped because of it
     ['model', false, ['chain', 'test', 'log-model', 'deployment', 'deployment-test']],
