@@ -62,6 +62,7 @@ export {
   type DataType,
   hasInputNames,
   isTensorSchema,
+  type Json,
   type MapType,
   ModelSignature,
   type ObjectType,

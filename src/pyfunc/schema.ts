@@ -113,7 +113,8 @@ export function hasInputNames(schema: Schema): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // JSON form
 
-type Json = Record<string, unknown>;
+/** A JSON object, as schemas are serialised. */
+export type Json = Record<string, unknown>;
 
 function typeToJson(type: ColumnType): Json {
   if (typeof type === 'string') return { type };

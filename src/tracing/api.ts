@@ -179,7 +179,8 @@ function runAndEnd<T>(span: ActiveSpan, fn: () => T, recordOutput: boolean): T {
   return result;
 }
 
-type AnyFn = (...args: never[]) => unknown;
+/** Any function `trace()` can wrap. */
+export type AnyFn = (...args: never[]) => unknown;
 
 function kindOf(fn: AnyFn): 'generator' | 'async-generator' | 'plain' {
   const tag = Object.prototype.toString.call(fn);

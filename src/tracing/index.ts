@@ -1,4 +1,4 @@
-export type { SpanOptions, StartSpanOptions, TraceOptions, UpdateTraceOptions } from './api.js';
+export type { AnyFn, SpanOptions, StartSpanOptions, TraceOptions, UpdateTraceOptions } from './api.js';
 export {
   configureTracing,
   flushTraces,

@@ -32,7 +32,8 @@ export interface CachedPromptVersion extends PromptVersionJson {
   synced_at?: number;
 }
 
-interface PromptEntry {
+/** One prompt in the fallback cache: its versions and aliases. */
+export interface PromptEntry {
   versions: Record<string, CachedPromptVersion>;
   /** alias (and `latest`) -> version */
   aliases: Record<string, string>;

@@ -34,7 +34,7 @@ export {
   PromptType,
   RESPONSE_FORMAT_TAG_KEY,
 } from './constants.js';
-export type { CachedPromptVersion } from './fallback-cache.js';
+export type { CachedPromptVersion, LocalRegistration, PromptEntry } from './fallback-cache.js';
 export { defaultFallbackCacheDir, FallbackPromptCache } from './fallback-cache.js';
 export type { ChatMessage, PromptTemplate } from './format.js';
 export { formatPromptText, templateVariables } from './format.js';
@@ -44,6 +44,7 @@ export type { PromptModelConfig } from './model-config.js';
 export { modelConfigToDict } from './model-config.js';
 export type { FormatOptions, PromptOrigin, PromptVersionInit, PromptVersionJson } from './prompt-version.js';
 export { PromptVersion, promptVersionFromJson } from './prompt-version.js';
+export { PyFloat } from './python.js';
 export type {
   FallbackPromptInit,
   LoadPromptOptions,
