@@ -286,6 +286,15 @@ describe('failures injected into each phase', () => {
     evaluation: false,
   };
 
+  it('a failure in a setup phase stops the pipeline before any run is created', async () => {
+    for (const phaseName of ['data', 'tracking', 'experiment']) {
+      const s = await runE2E({ ...base, experimentName: `fail-${phaseName}` }, { failPhase: phaseName });
+      expect(s.ok).toBe(false);
+      expect(s.phases.at(-1)).toMatchObject({ name: phaseName, status: 'failed', required: true });
+      expect(s.runId).toBeUndefined();
+    }
+  });
+
   it('a failure in evaluation leaves the run FINISHED (evaluation is optional)', async () => {
     const s = await runE2E(
       { ...base, experimentName: 'fail-evaluation', evaluation: true, scorers: ['success'], registration: false },
