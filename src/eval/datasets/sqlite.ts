@@ -10,7 +10,7 @@ import {
   validateMaxResults,
 } from '../../tracking/search/page-token.js';
 import { likeToGlob, type SqlValue } from '../../tracking/sqlite/search-sql.js';
-import type { SqliteTrackingStore } from '../../tracking/sqlite/store.js';
+import { type SqliteTrackingStore, toMlflowError } from '../../tracking/sqlite/store.js';
 import { MLFLOW_USER } from '../../tracking/tags.js';
 import {
   type DatasetRecord,
@@ -77,23 +77,6 @@ interface RecordRow {
 }
 
 const hex32 = (): string => randomUUID().replaceAll('-', '');
-
-function toMlflowError(err: unknown): MlflowError {
-  if (err instanceof MlflowError) return err;
-  const e = err as { code?: string; message?: string };
-  if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
-    return new MlflowError(
-      `The database is locked by another writer: ${e.message}`,
-      ErrorCode.TEMPORARILY_UNAVAILABLE,
-      {
-        cause: err,
-      },
-    );
-  }
-  return new MlflowError(`Tracking store error: ${e?.message ?? String(err)}`, ErrorCode.INTERNAL_ERROR, {
-    cause: err,
-  });
-}
 
 // The tracking store's own write path (WAL bound, error mapping) when it offers one.
 interface TransactionalStore {

@@ -212,6 +212,16 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   /** Runs `fn` in one IMMEDIATE transaction: all of it is written or none. */
+  /** @internal Runs `fn` in this store's IMMEDIATE write transaction (WAL bound, MlflowError mapping). */
+  writeTransaction<T>(fn: () => T): T {
+    return this.#write(fn);
+  }
+
+  /** @internal Runs `fn` as a read of this store (closed check, MlflowError mapping). */
+  readTransaction<T>(fn: () => T): T {
+    return this.#read(fn);
+  }
+
   #write<T>(fn: () => T): T {
     this.#assertOpen();
     let result: T;
@@ -935,7 +945,8 @@ function pyRepr(s: string): string {
   return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-function toMlflowError(err: unknown): MlflowError {
+/** @internal A better-sqlite3 error as an MlflowError (busy/locked: TEMPORARILY_UNAVAILABLE). */
+export function toMlflowError(err: unknown): MlflowError {
   if (err instanceof MlflowError) return err;
   const e = err as { code?: string; message?: string };
   if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
