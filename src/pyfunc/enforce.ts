@@ -313,6 +313,9 @@ function validateParam(value: unknown, spec: ParamSpec): unknown {
 /** Warnings the last enforcement would have logged (unknown params, params without a schema). */
 export type EnforcementWarning = (message: string) => void;
 
+// The names a params schema allows, built once per schema (predict is called far more often than models load).
+const paramNames = new WeakMap<readonly ParamSpec[], ReadonlySet<string>>();
+
 /**
  * `_enforce_params_schema`: keeps the declared params, checks each against its spec (collecting every
  * failure into one error) and fills in defaults. Without a params schema, given params are ignored.
@@ -335,7 +338,11 @@ export function enforceParams(
   if (!isPlainObject(given)) {
     throw invalidParameter(`Parameters must be a dictionary. Got type '${describeType(given)}'.`);
   }
-  const allowed = new Set(schema.params.map((p) => p.name));
+  let allowed = paramNames.get(schema.params);
+  if (!allowed) {
+    allowed = new Set(schema.params.map((p) => p.name));
+    paramNames.set(schema.params, allowed);
+  }
   const ignored = Object.keys(given).filter((k) => !allowed.has(k));
   if (ignored.length > 0) {
     warn(

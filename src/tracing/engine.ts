@@ -1,7 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context as otelContext, trace as otelTrace, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
+import {
+  type Span as OTelSpan,
+  context as otelContext,
+  trace as otelTrace,
+  ROOT_CONTEXT,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { currentUser, sourceName } from '../tracking/context.js';
 import {
   hexToBase64,
@@ -31,6 +36,7 @@ import { MlflowTraceExporter } from './export/mlflow.js';
 import { OtlpTraceExporter } from './export/otlp.js';
 import { ExportQueue, type ExportStats } from './export/queue.js';
 import { aggregateTokenUsage, truncatedPreview, truncateMetadata } from './finalize.js';
+import { newTraceId, RecordingSpan, type SpanLimits, spanLimitsFromEnv } from './recording-span.js';
 import type { ResolvedTracingSettings } from './settings.js';
 import {
   type ActiveSpan,
@@ -89,22 +95,23 @@ function envMetadata(): Record<string, string> {
  */
 export class TracingEngine implements SpanOwner {
   readonly settings: ResolvedTracingSettings;
-  readonly #tracer: Tracer;
-  readonly #provider: BasicTracerProvider | undefined;
+  /** The host's tracer when attached; our spans are {@link RecordingSpan}s otherwise. */
+  readonly #tracer: Tracer | undefined;
+  readonly #limits: SpanLimits;
   readonly #queue: ExportQueue;
   readonly #traces = new Map<string, TraceEntry>();
   readonly #attached: boolean;
 
   constructor(settings: ResolvedTracingSettings) {
     this.settings = settings;
+    this.#limits = spanLimitsFromEnv();
     if (settings.tracerProvider) {
-      this.#provider = undefined;
       this.#tracer = settings.tracerProvider.getTracer('mlflow-genai');
       this.#attached = true;
     } else {
-      // No span processors: we collect finished spans ourselves, so nothing else can see or drop them.
-      this.#provider = new BasicTracerProvider();
-      this.#tracer = this.#provider.getTracer('mlflow-genai');
+      // Not attached: nothing else sees our spans, so no OpenTelemetry tracer, sampler or processor is
+      // needed to record them; RecordingSpan keeps the SDK's span semantics at a fraction of the cost.
+      this.#tracer = undefined;
       this.#attached = false;
     }
     this.#queue = new ExportQueue(createExporter(settings), settings);
@@ -137,13 +144,19 @@ export class TracingEngine implements SpanOwner {
     if (!entry && this.settings.samplingRatio < 1 && Math.random() >= this.settings.samplingRatio) return SAMPLED_OUT;
     const spanType = args.spanType ?? 'UNKNOWN';
     const startTime = args.startTimeNs === undefined ? undefined : nsToHr(args.startTimeNs);
-    let parentCtx = ROOT_CONTEXT;
-    if (entry && parent) {
-      // One OTel context per parent, reused by all its children.
-      parent.otelContext ??= otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan);
-      parentCtx = parent.otelContext;
+    let otelSpan: OTelSpan;
+    if (this.#tracer) {
+      let parentCtx = ROOT_CONTEXT;
+      if (entry && parent) {
+        // One OTel context per parent, reused by all its children.
+        parent.otelContext ??= otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan);
+        parentCtx = parent.otelContext;
+      }
+      otelSpan = this.#tracer.startSpan(args.name, { root: !entry, startTime }, parentCtx);
+    } else {
+      const parentIds = entry && parent ? { traceId: parent.otelTraceId, spanId: parent.spanId } : undefined;
+      otelSpan = new RecordingSpan(args.name, parentIds?.traceId ?? newTraceId(), parentIds, this.#limits, startTime);
     }
-    const otelSpan = this.#tracer.startSpan(args.name, { root: !entry, startTime }, parentCtx);
     const otelTraceId = otelSpan.spanContext().traceId;
     const traceId = entry ? entry.info.traceId : TRACE_ID_PREFIX + otelTraceId;
     const span = new LiveSpan({
@@ -168,10 +181,9 @@ export class TracingEngine implements SpanOwner {
 
   #newTrace(root: LiveSpan, experimentId: string | undefined): TraceEntry {
     const run = activeRun();
-    const metadata: Record<string, string> = {
-      ...envMetadata(),
-      [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION,
-    };
+    // Copied by assignment: a spread literal with keys added later gets a new hidden class per trace.
+    const metadata: Record<string, string> = Object.assign({}, envMetadata());
+    metadata[TraceMetadataKey.SCHEMA_VERSION] = TRACE_SCHEMA_VERSION;
     if (run) metadata[TraceMetadataKey.SOURCE_RUN] = run.info.runId;
     const destination = this.settings.destination;
     const expId =
@@ -225,13 +237,18 @@ export class TracingEngine implements SpanOwner {
   }
 
   #finish(entry: TraceEntry): Trace {
-    const traceIdBase64 = hexToBase64(entry.spans[0]?.otelTraceId ?? '');
+    // Encoded when a span is first read: an exporter that never builds span dicts never pays for it.
+    let traceIdBase64: string | undefined;
+    const otelTraceId = entry.spans[0]?.otelTraceId ?? '';
     let hasUsage = false;
     const spans = entry.spans.map((s) => {
       if (s.tokenUsage !== undefined) hasUsage = true;
-      const known = { traceIdBase64, spanId: s.spanId, parentId: s.parentId };
+      const ids = { spanId: s.spanId, parentId: s.parentId };
       const otel = s.otelSpan;
-      return new Span(() => toSpanDict(otel as never, known), known);
+      return new Span(() => {
+        traceIdBase64 ??= hexToBase64(otelTraceId);
+        return toSpanDict(otel as never, { traceIdBase64, ...ids });
+      }, ids);
     });
     const info = entry.info;
     const rootLive = entry.root ?? entry.spans[0];
@@ -264,7 +281,6 @@ export class TracingEngine implements SpanOwner {
 
   async shutdown(): Promise<void> {
     await this.#queue.shutdown();
-    await this.#provider?.shutdown();
   }
 
   abandon(): void {

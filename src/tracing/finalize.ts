@@ -68,7 +68,7 @@ export function truncatedPreview(raw: unknown, role: 'user' | 'assistant'): stri
     const content = textContent(last);
     if (content) text = content;
   }
-  text = text.replaceAll('\u0000', '\ufffd');
+  if (text.includes('\u0000')) text = text.replaceAll('\u0000', '\ufffd');
   if (text.length <= TRACE_PREVIEW_MAX_LENGTH) return text;
   return `${text.slice(0, TRACE_PREVIEW_MAX_LENGTH - 3)}...`;
 }

@@ -186,7 +186,7 @@ export class LiveSpan {
       warn(`Attributes must be an object, but got ${typeof attributes}. Skipping.`);
       return this;
     }
-    for (const [k, v] of Object.entries(attributes)) this.setAttribute(k, v);
+    for (const k of Object.keys(attributes)) this.setAttribute(k, attributes[k]);
     return this;
   }
   /** The decoded value of an attribute. */

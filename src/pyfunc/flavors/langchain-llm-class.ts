@@ -6,6 +6,7 @@ import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager
 import { type BaseLLMCallOptions, type BaseLLMParams, LLM } from '@langchain/core/language_models/llms';
 import type { LLMResult } from '@langchain/core/outputs';
 import {
+  callGenerationOptions,
   cutAtStop,
   type GenerationParams,
   generatedTexts,
@@ -88,7 +89,8 @@ export class TransformersLLM extends LLM<TransformersLLMCallOptions> {
 
   private async complete(prompts: string[], options: this['ParsedCallOptions']): Promise<string[]> {
     if (prompts.length === 0) return [];
-    const call = { ...this.generation, ...generationParams(options, 'call options'), return_full_text: false };
+    const call = callGenerationOptions(this.generation, options, 'call options');
+    call.return_full_text = false;
     const batched = prompts.length !== 1;
     const output = await this.generator(batched ? prompts : prompts[0]!, call);
     return generatedTexts(output, batched, prompts.length).map((t) => cutAtStop(t, options?.stop));

@@ -20,6 +20,7 @@ import { colSpec, ModelSignature, type ParamSpec, paramSpec } from '../schema.js
 import { writeEntryModule } from './generated-code.js';
 import {
   assertModelDirectory,
+  callGenerationOptions,
   GENERATION_PARAM_NAMES,
   type GenerationParams,
   generatedTexts,
@@ -166,7 +167,8 @@ export class TransformersTextGenerationModel extends ModelWrapper<unknown, strin
     }
     const prompts = promptsOf(input, this.promptColumn);
     if (prompts.length === 0) return [];
-    const options = { ...this.generation, ...generationParams(params, 'params'), return_full_text: false };
+    const options = callGenerationOptions(this.generation, params, 'params');
+    options.return_full_text = false;
     const batched = prompts.length !== 1;
     return generatedTexts(await pipe(batched ? prompts : prompts[0]!, options), batched, prompts.length);
   }

@@ -2,10 +2,10 @@
  * Tracing for transformers.js pipelines. Nothing here imports @huggingface/transformers: the pipeline
  * is given, and is only looked at (its class name, `model`, `tokenizer`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { SpanAttributeKey, SpanType, TokenUsageKey } from '../../tracking/entities/index.js';
 import { InvalidParameterError } from '../../tracking/errors.js';
 import { withSpan } from '../api.js';
+import { activeSpanStorage } from '../engine.js';
 import { type ActiveSpan, warn } from '../span.js';
 
 /** Options of {@link traceTransformersPipeline}. */
@@ -28,7 +28,9 @@ interface GenerateCapture {
   outputTokens: number;
 }
 
-const captureStorage = new AsyncLocalStorage<GenerateCapture>();
+// The capture of a pipeline call, found from its LLM span (the active span while the pipeline runs): no
+// AsyncLocalStorage of its own, whose promise hook every promise of the process would pay for.
+const captures = new WeakMap<object, GenerateCapture>();
 const HOOKED = Symbol('mlflow-genai.transformers.generate');
 
 function isDict(value: unknown): value is Dict {
@@ -70,12 +72,13 @@ export function traceTransformersPipeline<P extends (...args: never[]) => unknow
     apply(target, thisArg, args: unknown[]) {
       const attributes: Dict = {};
       if (modelId) attributes[SpanAttributeKey.MODEL] = modelId;
-      Object.assign(attributes, generationParams(args[1]));
+      addGenerationParams(attributes, args[1]);
       return withSpan({ name, spanType, inputs: args[0], attributes }, (span) => {
         if (!span.isRecording) return Reflect.apply(target, thisArg, args);
         hookGenerate(target);
         const capture: GenerateCapture = { calls: 0, inputTokens: 0, outputTokens: 0 };
-        const result = captureStorage.run(capture, () => Reflect.apply(target, thisArg, args));
+        captures.set(span, capture);
+        const result = Reflect.apply(target, thisArg, args);
         // Registered before withSpan's own handler, so the usage is set before the span ends.
         if (isPromiseLike(result)) {
           result.then(
@@ -112,14 +115,13 @@ function isJsonLike(value: unknown, depth = 0): boolean {
   return false;
 }
 
-/** The call options that are plain values (`max_new_tokens`, `temperature`, ...); streamers, callbacks and other objects are left out. */
-function generationParams(options: unknown): Dict {
-  const out: Dict = {};
-  if (!isDict(options)) return out;
-  for (const [key, value] of Object.entries(options)) {
+/** Adds the call options that are plain values (`max_new_tokens`, `temperature`, ...) to `out`; streamers, callbacks and other objects are left out. */
+function addGenerationParams(out: Dict, options: unknown): void {
+  if (!isDict(options)) return;
+  for (const key of Object.keys(options)) {
+    const value = options[key];
     if (value !== undefined && isJsonLike(value)) out[key] = value;
   }
-  return out;
 }
 
 // ------------------------------------------------------------------ token counts
@@ -130,7 +132,8 @@ function hookGenerate(pipe: AnyCallable): void {
   if (!model || typeof model.generate !== 'function' || model[HOOKED as unknown as string]) return;
   const original = model.generate as (this: unknown, ...args: unknown[]) => unknown;
   function generate(this: unknown, ...args: unknown[]): unknown {
-    const capture = captureStorage.getStore();
+    const span = activeSpanStorage.getStore();
+    const capture = span ? captures.get(span) : undefined;
     const result = original.apply(this, args);
     if (capture && isPromiseLike(result)) {
       result.then(
