@@ -4,22 +4,15 @@
  * (UTF-16 code units, so astral characters become surrogate pairs, as in Python).
  */
 export function pyJsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s.charAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c >= 0x20 && c <= 0x7e) out += ch;
-    else out += `\\u${c.toString(16).padStart(4, '0')}`;
-  }
-  return `${out}"`;
+  // JSON.stringify already writes the short escapes and `\u00XX` for the other controls, as Python does;
+  // what is left is every character from DEL up, which Python escapes and JSON.stringify does not.
+  const out = JSON.stringify(s);
+  if (!HAS_NON_ASCII.test(out)) return out;
+  return out.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const NON_ASCII = /[\u007f-\uffff]/g;
+const HAS_NON_ASCII = /[\u007f-\uffff]/;
 
 /**
  * `json.dumps(value, ensure_ascii=False)` as MLflow's `TraceJSONEncoder` writes span attributes: Python's

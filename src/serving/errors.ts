@@ -4,8 +4,8 @@
  * `sqlstate` and `error_class` are derived from the error code as in `mlflow/error_classification.py`.
  */
 
+import { pyJsonString } from '../internal/python-json.js';
 import { ErrorCode, MlflowError } from '../tracking/errors.js';
-import { pyJsonString } from './json.js';
 
 /** `_CLIENT_ERROR_CODE_TO_ERROR_CLASS`. */
 const ERROR_CLASS_OF_CODE: Readonly<Record<string, string>> = {

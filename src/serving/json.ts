@@ -4,20 +4,8 @@
  * separators, non-ASCII as `\uXXXX`, `NaN`/`Infinity` for non-finite numbers), a frame as its records,
  * bytes as base64 (`base64.encodebytes`), datetimes in ISO format.
  */
+import { pyJsonString } from '../internal/python-json.js';
 import { Frame } from '../pyfunc/frame.js';
-
-const NON_ASCII = /[\u007f-\uffff]/g;
-const HAS_NON_ASCII = /[\u007f-\uffff]/;
-
-/**
- * A JSON string as Python's `json.dumps` writes it (`ensure_ascii=True`): JSON.stringify's escapes, then
- * every character outside printable ASCII as `\uXXXX` (UTF-16 code units, as Python).
- */
-export function pyJsonString(s: string): string {
-  const out = JSON.stringify(s);
-  if (!HAS_NON_ASCII.test(out)) return out;
-  return out.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function isoformat(d: Date): string {
   if (Number.isNaN(d.getTime())) return 'NaT';

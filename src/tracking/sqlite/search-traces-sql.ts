@@ -10,6 +10,7 @@
  * `regexp` SQL function, which the embedded trace store registers on its connection.
  */
 
+import { pyJsonString } from '../../internal/python-json.js';
 import { InvalidParameterError, MlflowError } from '../errors.js';
 import {
   isTraceAssessment,
@@ -272,7 +273,7 @@ function assessmentCondition(
     // Values are stored as JSON: strings quoted, numbers and booleans bare.
     const json =
       typeof value === 'string'
-        ? pythonJsonString(value)
+        ? pyJsonString(value)
         : typeof value === 'number'
           ? pythonFormat.floatRepr(value)
           : String(value);
@@ -288,26 +289,6 @@ function assessmentCondition(
   const direct = `SELECT a.trace_id FROM assessments AS a WHERE ${conds}`;
   const covered = sessionScopedTraceIds(scope, conds, condParams, params);
   return `ti.request_id IN (${direct} UNION ${covered})`;
-}
-
-/** Python's `json.dumps(str)` (ASCII-escaped). */
-function pythonJsonString(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) as number;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (code >= 0x20 && code <= 0x7e) out += ch;
-    else {
-      for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
-    }
-  }
-  return `${out}"`;
 }
 
 /**
