@@ -8,7 +8,6 @@
 // returns `syncFallbackPrompts()` puts every prompt into the registry, once.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -28,6 +27,7 @@ import {
   withRun,
 } from '../../src/index.js';
 import { RestRegistryStore } from '../../src/tracking/registry/rest.js';
+import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type MlflowServer, startMlflowServer } from '../helpers/mlflow-server.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runPythonJson } from '../helpers/python.js';
@@ -395,60 +395,13 @@ describe('prompt registry interop', () => {
   interopScenario('mlflow server', () => ({ trackingUri: server.url, cacheDir: join(tmp.dir, 'cache-server') }));
 });
 
-/** A TCP proxy with a fixed address in front of a server that can be stopped and started again. */
-async function startSwitchableProxy(upstreamPort: number) {
-  let upstream = upstreamPort;
-  const sockets = new Set<Socket>();
-  const onConnection = (client: Socket) => {
-    const up = connect(upstream, '127.0.0.1');
-    for (const s of [client, up]) sockets.add(s);
-    const drop = () => {
-      client.destroy();
-      up.destroy();
-      sockets.delete(client);
-      sockets.delete(up);
-    };
-    client.on('error', drop).on('close', drop);
-    up.on('error', drop).on('close', drop);
-    client.pipe(up);
-    up.pipe(client);
-  };
-  let server: Server = createServer(onConnection);
-  const port = await new Promise<number>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-  );
-  return {
-    url: `http://127.0.0.1:${port}`,
-    /** Stop accepting (connections are refused) and cut open ones. */
-    down: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-        sockets.clear();
-      }),
-    /** Accept again, forwarding to `newUpstream`. */
-    up: (newUpstream: number) =>
-      new Promise<void>((resolve, reject) => {
-        upstream = newUpstream;
-        server = createServer(onConnection);
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('artifact fallback while the registry server is stopped', () => {
   const tmp = makeTempDir('mlflow-genai-prompt-fallback-');
   const dbPath = join(tmp.dir, 'server.db');
   const cacheDir = join(tmp.dir, 'prompt-cache');
   const serverArgs = ['--default-artifact-root', join(tmp.dir, 'server-artifacts')];
   let server: MlflowServer;
-  let proxy: Awaited<ReturnType<typeof startSwitchableProxy>>;
+  let proxy: FaultProxy;
   let registry: PromptRegistry;
   const newRegistry = (dir = cacheDir) =>
     new PromptRegistry({
@@ -466,7 +419,7 @@ describe('artifact fallback while the registry server is stopped', () => {
       env: SERVER_ENV,
       args: serverArgs,
     });
-    proxy = await startSwitchableProxy(server.port);
+    proxy = await startFaultProxy(server.port);
     resetFluentState();
     // Runs and their artifacts are local (the embedded store); the registry is the server.
     setTrackingUri(`sqlite:///${join(tmp.dir, 'local.db')}`);
