@@ -45,8 +45,10 @@ export function doubleFromJson(value: number | string): number {
 }
 
 // JS numbers cannot carry int64 exactly past 2^53; MLflow's millisecond times and steps stay far below.
-const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
-const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/** @internal An int64 field of proto JSON (a number, or digits in a string). */
+export const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
+/** @internal A double field of proto JSON (a number, or `NaN`/`Infinity`/digits in a string). */
+export const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
     return doubleFromJson(v);
   } catch {
@@ -77,7 +79,8 @@ const runStatus = z
 // ------------------------------------------------------------------------------------------ schemas
 
 const keyValue = z.object({ key: z.string(), value: z.string().optional() });
-const keyValues = z.array(keyValue).optional();
+/** @internal A repeated key/value field (tags, params). */
+export const keyValues = z.array(keyValue).optional();
 
 const experimentJson = z.object({
   experiment_id: z.union([z.string(), z.number()]).transform(String),

@@ -10,18 +10,8 @@ import {
   loggedModelStatusFromProto,
   type Metric,
 } from '../entities/index.js';
-import { doubleFromJson } from './convert.js';
+import { double, int64, keyValues } from './convert.js';
 
-const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
-const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return doubleFromJson(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not a double: ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-});
-const keyValues = z.array(z.object({ key: z.string(), value: z.string().optional() })).optional();
 const status = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const s = loggedModelStatusFromProto(v);
   if (s === undefined) {
