@@ -121,6 +121,11 @@ function enabled(): boolean {
   return getEngine().settings.enabled;
 }
 
+/** @internal Whether spans are recorded now: integrations skip building span data when not. */
+export function isTracingEnabled(): boolean {
+  return enabled();
+}
+
 function safeStart(args: StartSpanArgs): ActiveSpan {
   try {
     return getEngine().startSpan(args);

@@ -4,7 +4,7 @@
  */
 import { SpanAttributeKey, SpanType, TokenUsageKey } from '../../tracking/entities/index.js';
 import { InvalidParameterError } from '../../tracking/errors.js';
-import { withSpan } from '../api.js';
+import { isTracingEnabled, withSpan } from '../api.js';
 import { activeSpanStorage } from '../engine.js';
 import { type ActiveSpan, warn } from '../span.js';
 
@@ -70,6 +70,8 @@ export function traceTransformersPipeline<P extends (...args: never[]) => unknow
   const modelId = options.modelId ?? configuredModelId(pipe);
   return new Proxy(pipe, {
     apply(target, thisArg, args: unknown[]) {
+      // Tracing off: the pipeline call and nothing else.
+      if (!isTracingEnabled()) return Reflect.apply(target, thisArg, args);
       const attributes: Dict = {};
       if (modelId) attributes[SpanAttributeKey.MODEL] = modelId;
       addGenerationParams(attributes, args[1]);
