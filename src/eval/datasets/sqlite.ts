@@ -9,6 +9,7 @@ import {
   SEARCH_MAX_RESULTS_DEFAULT,
   validateMaxResults,
 } from '../../tracking/search/page-token.js';
+import { statementCache } from '../../tracking/sqlite/database.js';
 import { likeToGlob, type SqlValue } from '../../tracking/sqlite/search-sql.js';
 import { type SqliteTrackingStore, toMlflowError } from '../../tracking/sqlite/store.js';
 import { MLFLOW_USER } from '../../tracking/tags.js';
@@ -286,21 +287,13 @@ export class SqliteEvaluationDatasetStore implements EvaluationDatasetStore {
   readonly trackingUri: string;
   readonly #host: SqliteDatasetStoreHost;
   readonly #db: BetterSqlite3.Database;
-  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #stmt: (sql: string) => BetterSqlite3.Statement;
 
   constructor(host: SqliteDatasetStoreHost) {
     this.#host = host;
     this.#db = host.db;
+    this.#stmt = statementCache(host.db);
     this.trackingUri = host.uri;
-  }
-
-  #stmt(sql: string): BetterSqlite3.Statement {
-    let stmt = this.#stmts.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#stmts.set(sql, stmt);
-    }
-    return stmt;
   }
 
   #datasetRow(datasetId: string): DatasetRow | undefined {

@@ -16,6 +16,7 @@ import {
   ResourceDoesNotExistError,
 } from '../errors.js';
 import { createPageToken, parseStartOffsetFromPageToken } from '../search/page-token.js';
+import { statementCache } from '../sqlite/database.js';
 import { pythonFormat, validateTagName } from '../validation.js';
 import { parseModelUri, uriScheme } from './model-uri.js';
 import {
@@ -109,20 +110,12 @@ interface TagRow {
 export class SqliteRegistryStore implements ModelRegistryStore {
   readonly registryUri: string;
   readonly #host: SqliteRegistryStoreHost;
-  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #stmt: (sql: string) => BetterSqlite3.Statement;
 
   constructor(host: SqliteRegistryStoreHost) {
     this.#host = host;
+    this.#stmt = statementCache(host.db);
     this.registryUri = host.uri;
-  }
-
-  #stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#host.db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
   }
 
   // -------------------------------------------------------------------------------- rows

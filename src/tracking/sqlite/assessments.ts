@@ -12,6 +12,7 @@ import {
 } from '../entities/assessment.js';
 import { ErrorCode, InvalidParameterError, MlflowError, ResourceDoesNotExistError } from '../errors.js';
 import type { UpdateAssessmentArgs } from '../store.js';
+import { statementCache } from './database.js';
 
 /** What the assessment part of the embedded store needs from the tracking store. */
 export interface SqliteAssessmentStoreHost {
@@ -82,19 +83,11 @@ const UPSERT_SQL = `${INSERT_SQL} ON CONFLICT (assessment_id) DO UPDATE SET ${IN
  */
 export class SqliteAssessmentStore {
   readonly #host: SqliteAssessmentStoreHost;
-  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #stmt: (sql: string) => BetterSqlite3.Statement;
 
   constructor(host: SqliteAssessmentStoreHost) {
     this.#host = host;
-  }
-
-  #stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#host.db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
+    this.#stmt = statementCache(host.db);
   }
 
   /**

@@ -32,6 +32,19 @@ const isInMemory = (path: string): boolean => path === '' || path === ':memory:'
  * re-checks emptiness, so concurrent creators do not collide. An existing database must be stamped
  * with {@link MLFLOW_SCHEMA_HEAD}; otherwise an `INVALID_STATE` {@link MlflowError} is thrown.
  */
+/** @internal Prepares each SQL text once per connection (better-sqlite3 statements are reusable). */
+export function statementCache(db: Database.Database): (sql: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
   const readonly = options.readonly ?? false;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;

@@ -63,7 +63,7 @@ import {
 } from '../validation.js';
 import { SqliteAssessmentStore } from './assessments.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
-import { openDatabase } from './database.js';
+import { openDatabase, statementCache } from './database.js';
 import { SqliteLoggedModelStore } from './logged-models.js';
 import { buildSearchExperimentsSql, buildSearchRunsSql } from './search-sql.js';
 import { SqliteTraceStore } from './traces.js';
@@ -148,7 +148,7 @@ export class SqliteTrackingStore implements TrackingStore {
   /** Absolute artifact root for experiments created without an artifact location. */
   readonly artifactRootUri: string;
   readonly #db: BetterSqlite3.Database;
-  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #stmt: (sql: string) => BetterSqlite3.Statement;
   readonly #checkpointer: Checkpointer | null;
   #commitsSinceWalCheck = 0;
   #closed = false;
@@ -162,6 +162,7 @@ export class SqliteTrackingStore implements TrackingStore {
     this.trackingUri = `sqlite:///${path}`;
     this.artifactRootUri = resolveUriIfLocal(options.defaultArtifactRoot ?? './mlruns');
     this.#db = openDatabase(path, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    this.#stmt = statementCache(this.#db);
     this.#checkpointer =
       options.backgroundCheckpoints === false
         ? null
@@ -200,15 +201,6 @@ export class SqliteTrackingStore implements TrackingStore {
       read: (fn) => this.#read(fn),
     });
     return this.#registry;
-  }
-
-  #stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction: all of it is written or none. */
@@ -892,7 +884,6 @@ export class SqliteTrackingStore implements TrackingStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stmts.clear();
     await this.#checkpointer?.stop();
     this.#db.close();
   }

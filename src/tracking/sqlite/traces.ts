@@ -22,6 +22,7 @@ import { SEARCH_TRACES_DEFAULT_MAX_RESULTS } from '../search/traces.js';
 import type { DeleteTracesArgs, SearchTracesQuery } from '../store.js';
 import { invalidValue, parseExperimentId, pythonFormat, validateLengthLimit, validateTraceTag } from '../validation.js';
 import { readTraceAssessments, writeTraceAssessments } from './assessments.js';
+import { statementCache } from './database.js';
 import {
   analyticsJson,
   buildSearchTracesSql,
@@ -149,20 +150,12 @@ const CONVERSATION_ID_ATTRIBUTE = 'gen_ai.conversation.id';
  */
 export class SqliteTraceStore {
   readonly #host: SqliteTraceStoreHost;
-  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  readonly #stmt: (sql: string) => BetterSqlite3.Statement;
 
   constructor(host: SqliteTraceStoreHost) {
     this.#host = host;
+    this.#stmt = statementCache(host.db);
     registerRegexp(host.db);
-  }
-
-  #stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#host.db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
   }
 
   // ------------------------------------------------------------------------------- start_trace
