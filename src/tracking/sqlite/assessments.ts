@@ -317,28 +317,12 @@ export function writeTraceAssessments(
 
 // ------------------------------------------------------------------------------------------ rows
 
-interface NewRow {
-  assessment_id: string;
-  trace_id: string;
-  name: string;
-  assessment_type: string;
-  value: string;
-  error: string | null;
-  created_timestamp: number;
-  last_updated_timestamp: number;
-  source_type: string;
-  source_id: string | null;
-  run_id: string | null;
-  span_id: string | null;
-  rationale: string | null;
-  overrides: string | null;
-  valid: number;
-  assessment_metadata: string | null;
+/** A row to insert: an `assessments` row (the experiment id may come back from SQLite as a bigint) plus the analytics columns. */
+type NewRow = Omit<AssessmentRow, 'experiment_id'> & {
   experiment_id: number | bigint | null;
-  trace_timestamp_ms: number | null;
   aggregate_value: number | null;
   is_numeric_value: number;
-}
+};
 
 function checkAssessment(a: Assessment): void {
   if (!a || typeof a !== 'object' || !['feedback', 'expectation', 'issue'].includes(a.kind)) {
