@@ -247,7 +247,7 @@ export class TracingEngine implements SpanOwner {
       const otel = s.otelSpan;
       return new Span(() => {
         traceIdBase64 ??= hexToBase64(otelTraceId);
-        return toSpanDict(otel as never, { traceIdBase64, ...ids });
+        return toSpanDict(otel as never, { traceIdBase64, spanId: ids.spanId, parentId: ids.parentId });
       }, ids);
     });
     const info = entry.info;
