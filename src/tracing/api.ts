@@ -7,7 +7,7 @@ import {
   TraceTagKey,
 } from '../tracking/entities/index.js';
 import { InvalidParameterError } from '../tracking/errors.js';
-import { activeSpanStorage, type StartSpanArgs, TracingEngine } from './engine.js';
+import { activeSpan, type StartSpanArgs, TracingEngine } from './engine.js';
 import type { ExportStats } from './export/queue.js';
 import { captureInputs } from './inputs.js';
 import { resolveTracingSettings, type TracingOptions } from './settings.js';
@@ -399,7 +399,7 @@ export function withActiveSpan<T>(span: ActiveSpan, fn: () => T): T {
 
 /** The active span of this async context, or undefined (MLflow's `get_current_active_span`). */
 export function getCurrentActiveSpan(): LiveSpan | undefined {
-  const span = activeSpanStorage.getStore();
+  const span = activeSpan();
   return span instanceof LiveSpan ? span : undefined;
 }
 

@@ -76,6 +76,46 @@ export interface StartSpanArgs {
 /** The active span of the current async context (ours alone: the host's OTel context is untouched). */
 export const activeSpanStorage = new AsyncLocalStorage<ActiveSpan>();
 
+/**
+ * A framework's own notion of "the code of this run is executing": LangChain.js keeps the running
+ * Runnable's config in its own AsyncLocalStorage, and its tracer maps that run to the span recording it.
+ * Set by an integration when it loads; undefined otherwise (then the active span is ours alone).
+ */
+let contextSpanSource: (() => LiveSpan | undefined) | undefined;
+
+/** @internal Install (or remove) the framework source of {@link activeSpan}. */
+export function setContextSpanSource(source: (() => LiveSpan | undefined) | undefined): void {
+  contextSpanSource = source;
+}
+
+/**
+ * @internal The span new spans nest under and `getCurrentActiveSpan()` returns: ours (`trace()`,
+ * `withSpan()`, `withActiveSpan()`), unless a framework's running run has a span nested inside it (or
+ * there is no span of ours): then that run's span, as MLflow's LangChain tracer makes a run's span the
+ * active one for the code the run calls.
+ */
+export function activeSpan(): ActiveSpan | undefined {
+  const own = activeSpanStorage.getStore();
+  if (contextSpanSource === undefined || own instanceof NoOpSpan) return own;
+  let framework: LiveSpan | undefined;
+  try {
+    framework = contextSpanSource();
+  } catch {
+    return own;
+  }
+  if (!framework || framework === own || framework.isEnded) return own;
+  if (own === undefined) return framework;
+  return own instanceof LiveSpan && isAncestor(own, framework) ? framework : own;
+}
+
+/** True when `ancestor` is `span`'s parent, or its parent's parent, and so on, in a trace still recording. */
+function isAncestor(ancestor: LiveSpan, span: LiveSpan): boolean {
+  if (ancestor.otelTraceId !== span.otelTraceId) return false;
+  const owner = span.owner;
+  if (!(owner instanceof TracingEngine)) return false;
+  return owner.isAncestor(ancestor, span);
+}
+
 // A sampled-out trace: its children are dropped too, so a trace is recorded whole or not at all.
 const SAMPLED_OUT = new NoOpSpan();
 
@@ -131,7 +171,7 @@ export class TracingEngine implements SpanOwner {
   }
 
   startSpan(args: StartSpanArgs): ActiveSpan {
-    const parent = args.parent === undefined ? activeSpanStorage.getStore() : args.parent;
+    const parent = args.parent === undefined ? activeSpan() : args.parent;
     if (parent instanceof NoOpSpan) return parent === SAMPLED_OUT ? SAMPLED_OUT : NOOP_SPAN;
     // A parent that already ended (a span outliving its function) still parents, as in MLflow.
     let entry: TraceEntry | undefined;
@@ -212,6 +252,20 @@ export class TracingEngine implements SpanOwner {
       root,
       rootEnded: false,
     };
+  }
+
+  /** @internal True when `ancestor` is above `span` in the trace both belong to (a trace still recording). */
+  isAncestor(ancestor: LiveSpan, span: LiveSpan): boolean {
+    const entry = this.#traces.get(span.otelTraceId);
+    if (!entry) return false;
+    let parentId = span.parentId;
+    // At most one step per span: a malformed chain cannot loop.
+    for (let steps = entry.spans.length; parentId !== null && steps > 0; steps--) {
+      if (parentId === ancestor.spanId) return true;
+      const id: string = parentId;
+      parentId = entry.spans.find((s) => s.spanId === id)?.parentId ?? null;
+    }
+    return false;
   }
 
   /** @internal The trace being recorded that `span` belongs to. */

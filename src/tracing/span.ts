@@ -124,6 +124,10 @@ export class LiveSpan {
   get hasOutputs(): boolean {
     return this.#hasOutputs;
   }
+  /** @internal The engine recording this span. */
+  get owner(): SpanOwner {
+    return this.#owner;
+  }
   get isEnded(): boolean {
     return this.#ended;
   }

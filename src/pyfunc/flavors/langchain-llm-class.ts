@@ -5,6 +5,8 @@
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import { type BaseLLMCallOptions, type BaseLLMParams, LLM } from '@langchain/core/language_models/llms';
 import type { LLMResult } from '@langchain/core/outputs';
+import { withActiveSpan } from '../../tracing/api.js';
+import { getLangChainRunSpan } from '../../tracing/integrations/langchain.js';
 import {
   callGenerationOptions,
   cutAtStop,
@@ -72,8 +74,8 @@ export class TransformersLLM extends LLM<TransformersLLMCallOptions> {
   }
 
   /** One prompt. */
-  async _call(prompt: string, options: this['ParsedCallOptions'], _runManager?: CallbackManagerForLLMRun) {
-    const [text] = await this.complete([prompt], options);
+  async _call(prompt: string, options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun) {
+    const [text] = await this.complete([prompt], options, runManager);
     return text!;
   }
 
@@ -81,18 +83,28 @@ export class TransformersLLM extends LLM<TransformersLLMCallOptions> {
   override async _generate(
     prompts: string[],
     options: this['ParsedCallOptions'],
-    _runManager?: CallbackManagerForLLMRun,
+    runManager?: CallbackManagerForLLMRun,
   ): Promise<LLMResult> {
-    const texts = await this.complete(prompts, options);
+    const texts = await this.complete(prompts, options, runManager);
     return { generations: texts.map((text) => [{ text }]) };
   }
 
-  private async complete(prompts: string[], options: this['ParsedCallOptions']): Promise<string[]> {
+  /**
+   * The pipeline runs with this LLM run's span active (when an MLflow tracer records the run), so a traced
+   * pipeline's own span nests under it; LangChain's context names the caller's run there, not this one.
+   */
+  private async complete(
+    prompts: string[],
+    options: this['ParsedCallOptions'],
+    runManager: CallbackManagerForLLMRun | undefined,
+  ): Promise<string[]> {
     if (prompts.length === 0) return [];
     const call = callGenerationOptions(this.generation, options, 'call options');
     call.return_full_text = false;
     const batched = prompts.length !== 1;
-    const output = await this.generator(batched ? prompts : prompts[0]!, call);
+    const generate = () => this.generator(batched ? prompts : prompts[0]!, call);
+    const span = getLangChainRunSpan(runManager?.runId);
+    const output = await (span ? withActiveSpan(span, generate) : generate());
     return generatedTexts(output, batched, prompts.length).map((t) => cutAtStop(t, options?.stop));
   }
 }

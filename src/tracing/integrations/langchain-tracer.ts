@@ -2,6 +2,7 @@
  * @internal The LangChain.js callback handler. This module imports @langchain/core, so only
  * `createLangChainTracer()` / `autologLangChain()` load it, on demand.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AgentAction, AgentFinish } from '@langchain/core/agents';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { CallbackManager } from '@langchain/core/callbacks/manager';
@@ -9,12 +10,20 @@ import type { DocumentInterface } from '@langchain/core/documents';
 import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
+import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
 import type { ChainValues } from '@langchain/core/utils/types';
 import { pyJsonDumps } from '../../internal/python-json.js';
 import { SpanAttributeKey, SpanType, TraceMetadataKey } from '../../tracking/entities/index.js';
 import { getCurrentActiveSpan, startSpan, updateCurrentTrace, withActiveSpan } from '../api.js';
+import { setContextSpanSource } from '../engine.js';
 import { type ActiveSpan, LiveSpan, warn } from '../span.js';
-import { forgetRunSpan, LANGCHAIN_TRACER_NAME, type MlflowLangChainTracer, rememberRunSpan } from './langchain.js';
+import {
+  forgetRunSpan,
+  getLangChainRunSpan,
+  LANGCHAIN_TRACER_NAME,
+  type MlflowLangChainTracer,
+  rememberRunSpan,
+} from './langchain.js';
 import {
   assignSpanName,
   chatModelInputs,
@@ -29,6 +38,27 @@ import {
 
 // Autolog patches the callback manager of the same @langchain/core build (ESM or CommonJS) as the handler's.
 export { CallbackManager };
+
+// LangChain.js hands a run's config (its callbacks, hence the parent run of nested runs) to the code the run
+// calls through an AsyncLocalStorage, but only once one is installed: importing `@langchain/core/context`
+// (or LangGraph) installs it, `@langchain/core` alone does not, and then a runnable invoked inside a lambda
+// or tool is not a child run (nor traced, with a per-call tracer). Tracing installs it, as LangChain's own
+// context module does; an instance already installed is kept.
+AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
+
+/**
+ * The span of the LangChain run whose own code is executing (a lambda's function, a tool's function): the
+ * run LangChain's context names as the parent of runs started here. Spans started in that code (`trace()`,
+ * `withSpan()`, a traced pipeline) nest under it, as MLflow's tracer makes a run's span the active one.
+ */
+function runningRunSpan(): LiveSpan | undefined {
+  const config = AsyncLocalStorageProviderSingleton.getRunnableConfig() as { callbacks?: unknown } | undefined;
+  // A CallbackManager (of either @langchain/core build: duck-typed), not a plain list of handlers.
+  const callbacks = config?.callbacks as { getParentRunId?: () => string | undefined } | undefined;
+  if (typeof callbacks?.getParentRunId !== 'function') return undefined;
+  return getLangChainRunSpan(callbacks.getParentRunId());
+}
+setContextSpanSource(runningRunSpan);
 
 /**
  * Span types of chain runs by LangChain.js `runType`; any other run type is a CHAIN. (MLflow's Python

@@ -90,9 +90,9 @@ export function forgetRunSpan(runId: string, span: LiveSpan): void {
 }
 
 /**
- * The span recording a running LangChain run, by run id (any MLflow tracer's). LangChain.js gives
- * callbacks no way to make a run's span active for the code the run calls, so code inside a custom
- * LLM, tool or lambda that starts its own spans can nest them explicitly:
+ * The span recording a running LangChain run, by run id (any MLflow tracer's). Code a lambda or tool runs
+ * already sees its run's span as the active one; inside an LLM's `_call`, LangChain's context names the
+ * caller's run instead, so a custom LLM that starts its own spans nests them explicitly:
  * `withActiveSpan(getLangChainRunSpan(runManager.runId), () => ...)`.
  */
 export function getLangChainRunSpan(runId: string | undefined): LiveSpan | undefined {

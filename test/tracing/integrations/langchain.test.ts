@@ -16,12 +16,17 @@ import {
   autologLangChain,
   configureTracing,
   createLangChainTracer,
+  createTransformersLLM,
   flushTraces,
+  getCurrentActiveSpan,
   getLangChainRunSpan,
   InMemoryTraceExporter,
+  type LiveSpan,
   type MlflowLangChainTracer,
   resetTracing,
+  type TextGenerationPipelineLike,
   type Trace,
+  trace,
   traceTransformersPipeline,
   withActiveSpan,
   withSpan,
@@ -402,6 +407,101 @@ describe('MlflowLangChainTracer on chat models, tools and retrievers', () => {
     expect(retriever!.getAttribute('mlflow.spanLogLevel')).toBe(20);
     expect(toolSpan!.inputs).toEqual({ word: 'about mlflow' });
     expect(toolSpan!.outputs).toBe('about mlflow: a word');
+  });
+});
+
+describe("the code a LangChain run calls sees the run's span as the active one (as MLflow's tracer attaches it)", () => {
+  const inner = trace(async (x: string) => x.toUpperCase(), { name: 'inner' });
+  const helper = trace(async (x: string) => `${await inner(x)}!`, { name: 'helper' });
+
+  it('spans started in a lambda nest under its span, and getCurrentActiveSpan() there is that span', async () => {
+    let seen: LiveSpan | undefined;
+    const lambda = RunnableLambda.from(async (x: string) => {
+      seen = getCurrentActiveSpan();
+      return helper(x);
+    }).withConfig({ runName: 'shout' });
+    expect(await lambda.invoke('hi', { callbacks: [tracer] })).toBe('HI!');
+    const [t] = await traces();
+    expect(spanTree(t!)).toEqual([
+      ['shout', null, 'CHAIN'],
+      ['helper', 'shout', 'UNKNOWN'],
+      ['inner', 'helper', 'UNKNOWN'],
+    ]);
+    expect(seen?.spanId).toBe(t!.data.spans[0]!.spanId);
+    // Outside any run, nothing is active.
+    expect(getCurrentActiveSpan()).toBeUndefined();
+  });
+
+  it("a runnable invoked in a lambda without passing its config is a child run, traced by the caller's tracer", async () => {
+    const outer = RunnableLambda.from(async (question: string) => makeChain().invoke({ question })).withConfig({
+      runName: 'ask',
+    });
+    const answer = await outer.invoke('nested?', { callbacks: [tracer] });
+    expect(answer).toBe(await complete(promptFor('nested?')));
+    const ts = await traces();
+    expect(ts).toHaveLength(1);
+    expect(spanTree(ts[0]!)).toEqual([['ask', null, 'CHAIN'], ...chainTree('ask').slice(1)]);
+  });
+
+  it("a tool's function runs under the TOOL span, and all of it under the caller's withSpan", async () => {
+    const lookup = tool(async ({ word }: { word: string }) => helper(word), {
+      name: 'lookup',
+      description: 'Look a word up',
+      schema: z.object({ word: z.string() }),
+    });
+    const out = await withSpan({ name: 'request' }, () => lookup.invoke({ word: 'ml' }, { callbacks: [tracer] }));
+    expect(out).toBe('ML!');
+    const [t] = await traces();
+    expect(spanTree(t!)).toEqual([
+      ['request', null, 'UNKNOWN'],
+      ['lookup', 'request', 'TOOL'],
+      ['helper', 'lookup', 'UNKNOWN'],
+      ['inner', 'helper', 'UNKNOWN'],
+    ]);
+  });
+
+  it('a span of ours opened inside the run keeps priority for the code under it, concurrent runs stay apart', async () => {
+    const lambda = RunnableLambda.from(async (x: string) =>
+      withSpan({ name: `step ${x}` }, async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return helper(x);
+      }),
+    ).withConfig({ runName: 'work' });
+    const outs = await Promise.all(['a', 'b', 'c'].map((x) => lambda.invoke(x, { callbacks: [tracer] })));
+    expect(outs).toEqual(['A!', 'B!', 'C!']);
+    const ts = await traces();
+    expect(ts).toHaveLength(3);
+    expect(ts.map((t) => t.data.spans[1]!.name).sort()).toEqual(['step a', 'step b', 'step c']);
+    for (const t of ts) {
+      const x = t.data.spans[1]!.name.slice('step '.length);
+      expect(['a', 'b', 'c']).toContain(x);
+      expect(spanTree(t)).toEqual([
+        ['work', null, 'CHAIN'],
+        [`step ${x}`, 'work', 'UNKNOWN'],
+        ['helper', `step ${x}`, 'UNKNOWN'],
+        ['inner', 'helper', 'UNKNOWN'],
+      ]);
+    }
+  });
+
+  it("TransformersLLM runs a traced pipeline under its own LLM run's span", async () => {
+    const llm = await createTransformersLLM({
+      pipeline: traceTransformersPipeline(generator, {
+        modelId: TINY_MODEL_ID,
+      }) as unknown as TextGenerationPipelineLike,
+      modelName: TINY_MODEL_ID,
+      generation: { max_new_tokens: MAX_NEW_TOKENS, do_sample: false },
+    });
+    const chain = PromptTemplate.fromTemplate(TEMPLATE).pipe(llm).pipe(new StringOutputParser());
+    expect(await chain.invoke({ question: 'deep?' }, { callbacks: [tracer] })).toBe(await complete(promptFor('deep?')));
+    const [t] = await traces();
+    expect(spanTree(t!)).toEqual([
+      ['RunnableSequence', null, 'CHAIN'],
+      ['PromptTemplate', 'RunnableSequence', 'CHAIN'],
+      ['TransformersLLM', 'RunnableSequence', 'LLM'],
+      ['TextGenerationPipeline', 'TransformersLLM', 'LLM'],
+      ['StrOutputParser', 'RunnableSequence', 'CHAIN'],
+    ]);
   });
 });
 
