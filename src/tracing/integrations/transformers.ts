@@ -59,7 +59,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 export function traceTransformersPipeline<P extends (...args: never[]) => unknown>(
   pipe: P,
   options: TraceTransformersPipelineOptions = {},
-): P {
+): NoInfer<P> {
   if (typeof pipe !== 'function') {
     throw new InvalidParameterError(
       `traceTransformersPipeline() expects a callable pipeline, got ${pipe === null ? 'null' : typeof pipe}.`,

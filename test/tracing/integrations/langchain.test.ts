@@ -24,7 +24,6 @@ import {
   type LiveSpan,
   type MlflowLangChainTracer,
   resetTracing,
-  type TextGenerationPipelineLike,
   type Trace,
   trace,
   traceTransformersPipeline,
@@ -488,7 +487,7 @@ describe("the code a LangChain run calls sees the run's span as the active one (
     const llm = await createTransformersLLM({
       pipeline: traceTransformersPipeline(generator, {
         modelId: TINY_MODEL_ID,
-      }) as unknown as TextGenerationPipelineLike,
+      }),
       modelName: TINY_MODEL_ID,
       generation: { max_new_tokens: MAX_NEW_TOKENS, do_sample: false },
     });
