@@ -7,7 +7,7 @@ import {
   TraceTagKey,
 } from '../tracking/entities/index.js';
 import { InvalidParameterError } from '../tracking/errors.js';
-import { activeSpan, type StartSpanArgs, TracingEngine } from './engine.js';
+import { activeSpan, lastActiveTraceIdValue, type StartSpanArgs, TracingEngine } from './engine.js';
 import type { ExportStats } from './export/queue.js';
 import { captureInputs } from './inputs.js';
 import { resolveTracingSettings, type TracingOptions } from './settings.js';
@@ -406,6 +406,16 @@ export function getCurrentActiveSpan(): LiveSpan | undefined {
 /** The id of the trace the active span belongs to (`mlflow.get_active_trace_id`). */
 export function getActiveTraceId(): string | undefined {
   return getCurrentActiveSpan()?.traceId;
+}
+
+/**
+ * The id of the trace whose root span ended last in this process (`mlflow.get_last_active_trace_id()`), or
+ * undefined before any. Set when the root span ends, so `getTrace(getLastActiveTraceId()!)` finds a trace
+ * still waiting in the export queue. Process-wide, like MLflow's default: a Node process has one event loop,
+ * so MLflow's `thread_local` variant has no counterpart (a worker thread has its own).
+ */
+export function getLastActiveTraceId(): string | undefined {
+  return lastActiveTraceIdValue();
 }
 
 /** Options of {@link updateCurrentTrace}. */

@@ -76,6 +76,14 @@ export interface StartSpanArgs {
 /** The active span of the current async context (ours alone: the host's OTel context is untouched). */
 export const activeSpanStorage = new AsyncLocalStorage<ActiveSpan>();
 
+// The trace whose root span ended last in this process (MLflow's `_LAST_ACTIVE_TRACE_ID_GLOBAL`).
+let lastActiveTraceId: string | undefined;
+
+/** @internal The id of the trace whose root span ended last, if any. */
+export function lastActiveTraceIdValue(): string | undefined {
+  return lastActiveTraceId;
+}
+
 /**
  * A framework's own notion of "the code of this run is executing": LangChain.js keeps the running
  * Runnable's config in its own AsyncLocalStorage, and its tracer maps that run to the span recording it.
@@ -280,6 +288,8 @@ export class TracingEngine implements SpanOwner {
       entry.open--;
       if (span === entry.root) {
         entry.rootEnded = true;
+        // Set when the root ends, as MLflow does, so the id is there even while the trace waits for export.
+        lastActiveTraceId = entry.info.traceId;
       }
       if (entry.rootEnded && entry.open <= 0) {
         this.#traces.delete(span.otelTraceId);

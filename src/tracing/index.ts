@@ -4,6 +4,7 @@ export {
   flushTraces,
   getActiveTraceId,
   getCurrentActiveSpan,
+  getLastActiveTraceId,
   resetTracing,
   startSpan,
   trace,

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   configureTracing,
   flushTraces,
+  getActiveTraceId,
   getCurrentActiveSpan,
+  getLastActiveTraceId,
   InMemoryTraceExporter,
   resetTracing,
   SpanType,
@@ -269,6 +271,42 @@ describe('trace()', () => {
     expect(t!.info.traceMetadata['mlflow.trace.tokenUsage']).toBe(
       '{"input_tokens": 4, "output_tokens": 5, "total_tokens": 9}',
     );
+  });
+});
+
+describe('getLastActiveTraceId()', () => {
+  it('is the trace whose root span ended last, set when the root ends (before export), kept by untraced calls', async () => {
+    await configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'batch', flushOnExit: false });
+    let inside: string | undefined;
+    const f = trace(async function handle(x: number) {
+      inside = getActiveTraceId();
+      return withSpan({ name: 'child' }, () => x + 1);
+    });
+    expect(await f(1)).toBe(2);
+    expect(inside).toMatch(/^tr-[0-9a-f]{32}$/);
+    expect(getLastActiveTraceId()).toBe(inside);
+    // Batch mode: the trace is still queued, and the id is already there.
+    expect(sink.traces).toHaveLength(0);
+    expect((await traces()).map((t) => t.info.traceId)).toEqual([inside]);
+
+    // A root that ends while a child is still open sets it at once.
+    const root = startSpan({ name: 'root' });
+    const open = startSpan({ name: 'open', parent: root });
+    root.end();
+    expect(getLastActiveTraceId()).toBe((root as { traceId?: string }).traceId);
+    open.end();
+    const second = getLastActiveTraceId();
+    expect(second).not.toBe(inside);
+
+    // Disabled or sampled out: nothing recorded, the last id stays.
+    await configureTracing({ enabled: false, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await f(2);
+    await configureTracing({ samplingRatio: 0, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await f(3);
+    expect(getLastActiveTraceId()).toBe(second);
+    // Process-wide, as MLflow's: resetting tracing does not forget it.
+    await resetTracing();
+    expect(getLastActiveTraceId()).toBe(second);
   });
 });
 
