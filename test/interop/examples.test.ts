@@ -44,6 +44,7 @@ describe('examples', () => {
     expect(names).toEqual([
       'custom-scorer.ts',
       'e2e.ts',
+      'langchain-tracing.ts',
       'prompts.ts',
       'quickstart.ts',
       's3.ts',
@@ -62,6 +63,22 @@ describe('examples', () => {
     expect(stdout).toContain('4 spans');
     expect(stdout).toContain('retrieve (RETRIEVER)');
   }, 60_000);
+
+  it('langchain-tracing.ts', async () => {
+    const { stdout } = await runExample('langchain-tracing');
+    expect(stdout).toMatch(/^answer: ".{12}"$/m);
+    expect(stdout).toContain(
+      [
+        '  RunnableSequence (CHAIN)',
+        '    retrieve (CHAIN)',
+        '      lookup (TOOL)',
+        '        searchGlossary (RETRIEVER)',
+        '    PromptTemplate (CHAIN)',
+        '    TransformersLLM (LLM)',
+        '    StrOutputParser (CHAIN)',
+      ].join('\n'),
+    );
+  }, 90_000);
 
   it('prompts.ts', async () => {
     const { stdout } = await runExample('prompts');
