@@ -7,7 +7,7 @@ import {
   TraceTagKey,
 } from '../tracking/entities/index.js';
 import { InvalidParameterError } from '../tracking/errors.js';
-import { activeSpan, lastActiveTraceIdValue, type StartSpanArgs, TracingEngine } from './engine.js';
+import { activeSpan, lastActiveTraceIdValue, type RemoteParent, type StartSpanArgs, TracingEngine } from './engine.js';
 import type { ExportStats } from './export/queue.js';
 import { captureInputs } from './inputs.js';
 import { resolveTracingSettings, type TracingOptions } from './settings.js';
@@ -119,6 +119,11 @@ export interface StartSpanOptions extends SpanOptions {
 
 function enabled(): boolean {
   return getEngine().settings.enabled;
+}
+
+/** @internal Run `fn` with a span of another process as the parent of spans started without one. */
+export function runUnderRemoteParent<T>(parent: RemoteParent, fn: () => T): T {
+  return getEngine().run(parent, fn);
 }
 
 /** @internal Whether spans are recorded now: integrations skip building span data when not. */
@@ -444,6 +449,13 @@ export function updateCurrentTrace(options: UpdateTraceOptions): void {
   const info = engine?.traceOf(span);
   if (!info) {
     warn('updateCurrentTrace(): the active trace has already been exported. Nothing was updated.');
+    return;
+  }
+  if (engine?.isRemote(span)) {
+    warn(
+      "updateCurrentTrace(): the active trace's root span is in another process (distributed tracing), " +
+        'which records its tags and metadata. Nothing was updated.',
+    );
     return;
   }
   const str = (v: unknown) => (typeof v === 'string' ? v : pyJsonDumps(v));

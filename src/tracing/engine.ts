@@ -35,6 +35,7 @@ import type { TraceExporter } from './export/exporter.js';
 import { MlflowTraceExporter } from './export/mlflow.js';
 import { OtlpTraceExporter } from './export/otlp.js';
 import { ExportQueue, type ExportStats } from './export/queue.js';
+import { markRemoteTrace } from './export/remote.js';
 import { aggregateTokenUsage, truncatedPreview, truncateMetadata } from './finalize.js';
 import { newTraceId, RecordingSpan, type SpanLimits, spanLimitsFromEnv } from './recording-span.js';
 import type { ResolvedTracingSettings } from './settings.js';
@@ -57,6 +58,30 @@ interface TraceEntry {
   open: number;
   root: LiveSpan | null;
   rootEnded: boolean;
+  /** Spans of a trace whose root lives in another process (distributed tracing): only they are exported. */
+  remote?: boolean;
+}
+
+/**
+ * @internal The span of another process that spans started here nest under (a W3C `traceparent` received
+ * with a request): what MLflow's `set_tracing_context_from_http_request_headers` makes current.
+ */
+export class RemoteParent {
+  constructor(
+    /** 32 lowercase hex digits. */
+    readonly otelTraceId: string,
+    /** 16 lowercase hex digits. */
+    readonly spanId: string,
+    /** The trace flags, 2 lowercase hex digits as received. */
+    readonly flags: string,
+  ) {}
+  /** The `sampled` flag (bit 0). */
+  get sampled(): boolean {
+    return (Number.parseInt(this.flags, 16) & 1) === 1;
+  }
+  get traceId(): string {
+    return TRACE_ID_PREFIX + this.otelTraceId;
+  }
 }
 
 /** @internal Arguments of {@link TracingEngine.startSpan}. */
@@ -74,7 +99,7 @@ export interface StartSpanArgs {
 }
 
 /** The active span of the current async context (ours alone: the host's OTel context is untouched). */
-export const activeSpanStorage = new AsyncLocalStorage<ActiveSpan>();
+export const activeSpanStorage = new AsyncLocalStorage<ActiveSpan | RemoteParent>();
 
 // The trace whose root span ended last in this process (MLflow's `_LAST_ACTIVE_TRACE_ID_GLOBAL`).
 let lastActiveTraceId: string | undefined;
@@ -102,7 +127,7 @@ export function setContextSpanSource(source: (() => LiveSpan | undefined) | unde
  * there is no span of ours): then that run's span, as MLflow's LangChain tracer makes a run's span the
  * active one for the code the run calls.
  */
-export function activeSpan(): ActiveSpan | undefined {
+export function activeSpan(): ActiveSpan | RemoteParent | undefined {
   const own = activeSpanStorage.getStore();
   if (contextSpanSource === undefined || own instanceof NoOpSpan) return own;
   let framework: LiveSpan | undefined;
@@ -112,8 +137,8 @@ export function activeSpan(): ActiveSpan | undefined {
     return own;
   }
   if (!framework || framework === own || framework.isEnded) return own;
-  if (own === undefined) return framework;
-  return own instanceof LiveSpan && isAncestor(own, framework) ? framework : own;
+  if (own === undefined || own instanceof RemoteParent) return framework;
+  return isAncestor(own, framework) ? framework : own;
 }
 
 /** True when `ancestor` is `span`'s parent, or its parent's parent, and so on, in a trace still recording. */
@@ -170,16 +195,27 @@ export class TracingEngine implements SpanOwner {
   }
 
   /** The span that `fn` should see as active: ours in our storage, and the host's context when attached. */
-  run<T>(span: ActiveSpan, fn: () => T): T {
+  run<T>(span: ActiveSpan | RemoteParent, fn: () => T): T {
     if (this.#attached && span instanceof LiveSpan) {
       const ctx = otelTrace.setSpan(otelContext.active(), span.otelSpan);
+      return activeSpanStorage.run(span, () => otelContext.with(ctx, fn));
+    }
+    if (this.#attached && span instanceof RemoteParent) {
+      const ctx = otelTrace.setSpanContext(otelContext.active(), {
+        traceId: span.otelTraceId,
+        spanId: span.spanId,
+        traceFlags: span.sampled ? 1 : 0,
+        isRemote: true,
+      });
       return activeSpanStorage.run(span, () => otelContext.with(ctx, fn));
     }
     return activeSpanStorage.run(span, fn);
   }
 
   startSpan(args: StartSpanArgs): ActiveSpan {
-    const parent = args.parent === undefined ? activeSpan() : args.parent;
+    const found = args.parent === undefined ? activeSpan() : args.parent;
+    if (found instanceof RemoteParent) return this.#startUnderRemote(args, found);
+    const parent = found;
     if (parent instanceof NoOpSpan) return parent === SAMPLED_OUT ? SAMPLED_OUT : NOOP_SPAN;
     // A parent that already ended (a span outliving its function) still parents, as in MLflow.
     let entry: TraceEntry | undefined;
@@ -225,6 +261,61 @@ export class TracingEngine implements SpanOwner {
     if (args.attributes) span.setAttributes(args.attributes);
     if (args.inputs !== undefined) span.setInputs(args.inputs);
     return span;
+  }
+
+  /**
+   * A span whose parent is another process's span: same trace id, that span as parent. Its trace here
+   * holds only this process's spans and is exported as spans alone (MLflow's `log_spans`) once they have
+   * all ended; the other process owns the trace info. A trace recorded in this very process (a request
+   * to itself) is joined instead. A parent not sampled there is not sampled here either.
+   */
+  #startUnderRemote(args: StartSpanArgs, remote: RemoteParent): ActiveSpan {
+    if (!remote.sampled) return SAMPLED_OUT;
+    let entry = this.#traces.get(remote.otelTraceId);
+    const otelSpan: OTelSpan = this.#tracer
+      ? this.#tracer.startSpan(
+          args.name,
+          { startTime: args.startTimeNs === undefined ? undefined : nsToHr(args.startTimeNs) },
+          otelTrace.setSpanContext(ROOT_CONTEXT, {
+            traceId: remote.otelTraceId,
+            spanId: remote.spanId,
+            traceFlags: 1,
+            isRemote: true,
+          }),
+        )
+      : new RecordingSpan(
+          args.name,
+          remote.otelTraceId,
+          { traceId: remote.otelTraceId, spanId: remote.spanId },
+          this.#limits,
+          args.startTimeNs === undefined ? undefined : nsToHr(args.startTimeNs),
+        );
+    const span = new LiveSpan({
+      otelSpan,
+      traceId: remote.traceId,
+      parentId: remote.spanId,
+      name: args.name,
+      spanType: args.spanType ?? 'UNKNOWN',
+      owner: this,
+      traceIdJson: entry ? entry.traceIdJson : JSON.stringify(remote.traceId),
+    });
+    if (!entry) {
+      entry = this.#newTrace(span, args.experimentId);
+      entry.root = null;
+      entry.rootEnded = true;
+      entry.remote = true;
+      this.#traces.set(remote.otelTraceId, entry);
+    }
+    entry.spans.push(span);
+    entry.open++;
+    if (args.attributes) span.setAttributes(args.attributes);
+    if (args.inputs !== undefined) span.setInputs(args.inputs);
+    return span;
+  }
+
+  /** @internal True when `span` belongs to a trace whose root lives in another process. */
+  isRemote(span: LiveSpan): boolean {
+    return this.#traces.get(span.otelTraceId)?.remote === true;
   }
 
   #newTrace(root: LiveSpan, experimentId: string | undefined): TraceEntry {
@@ -301,20 +392,13 @@ export class TracingEngine implements SpanOwner {
   }
 
   #finish(entry: TraceEntry): Trace {
-    // Encoded when a span is first read: an exporter that never builds span dicts never pays for it.
-    let traceIdBase64: string | undefined;
-    const otelTraceId = entry.spans[0]?.otelTraceId ?? '';
-    let hasUsage = false;
-    const spans = entry.spans.map((s) => {
-      if (s.tokenUsage !== undefined) hasUsage = true;
-      const ids = { spanId: s.spanId, parentId: s.parentId };
-      const otel = s.otelSpan;
-      return new Span(() => {
-        traceIdBase64 ??= hexToBase64(otelTraceId);
-        return toSpanDict(otel as never, { traceIdBase64, spanId: ids.spanId, parentId: ids.parentId });
-      }, ids);
-    });
+    const spans = spanViews(entry);
     const info = entry.info;
+    if (entry.remote) {
+      return markRemoteTrace({ info, data: { spans } });
+    }
+    let hasUsage = false;
+    for (const s of entry.spans) if (s.tokenUsage !== undefined) hasUsage = true;
     const rootLive = entry.root ?? entry.spans[0];
     if (rootLive) {
       const otelRoot = rootLive.otelSpan as unknown as ReadableSpan;
@@ -350,6 +434,20 @@ export class TracingEngine implements SpanOwner {
   abandon(): void {
     this.#queue.abandon();
   }
+}
+
+/** The spans of a trace as exported: each builds its span dict when first read (an exporter that never reads one never pays for it). */
+function spanViews(entry: TraceEntry): Span[] {
+  let traceIdBase64: string | undefined;
+  const otelTraceId = entry.spans[0]?.otelTraceId ?? '';
+  return entry.spans.map((s) => {
+    const ids = { spanId: s.spanId, parentId: s.parentId };
+    const otel = s.otelSpan;
+    return new Span(() => {
+      traceIdBase64 ??= hexToBase64(otelTraceId);
+      return toSpanDict(otel as never, { traceIdBase64, spanId: ids.spanId, parentId: ids.parentId });
+    }, ids);
+  });
 }
 
 function usageJson(usage: Record<string, number>): string {

@@ -13,12 +13,15 @@ export {
   withActiveSpan,
   withSpan,
 } from './api.js';
+export type { HttpHeadersLike } from './distributed.js';
+export { getTracingContextHeadersForHttpRequest, withTracingContextFromHttpRequestHeaders } from './distributed.js';
 export type { TraceExporter } from './export/exporter.js';
 export { InMemoryTraceExporter, PartialExportError } from './export/exporter.js';
 export { MlflowTraceExporter } from './export/mlflow.js';
 export type { OtlpExporterOptions } from './export/otlp.js';
 export { OtlpTraceExporter } from './export/otlp.js';
 export type { ExportStats } from './export/queue.js';
+export { isRemoteTrace } from './export/remote.js';
 export type { AutologLangChainOptions, MlflowLangChainTracer } from './integrations/langchain.js';
 export { autologLangChain, createLangChainTracer, getLangChainRunSpan } from './integrations/langchain.js';
 export type { TraceTransformersPipelineOptions } from './integrations/transformers.js';

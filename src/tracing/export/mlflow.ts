@@ -4,6 +4,7 @@ import { ErrorCode, isMlflowError } from '../../tracking/errors.js';
 import type { TrackingStore } from '../../tracking/store.js';
 import { warn } from '../span.js';
 import { PartialExportError, type TraceExporter } from './exporter.js';
+import { isRemoteTrace } from './remote.js';
 
 const START_TRACE_CONCURRENCY = 4;
 
@@ -42,7 +43,8 @@ export class MlflowTraceExporter implements TraceExporter {
     const byExperiment = new Map<string, Trace[]>();
     for (const t of traces) {
       if (!t.info.experimentId) t.info.experimentId = await this.#resolveExperimentId();
-      addSizeStats(t);
+      // A remote trace's info belongs to the process holding its root: only its spans go from here.
+      if (!isRemoteTrace(t)) addSizeStats(t);
       const list = byExperiment.get(t.info.experimentId);
       if (list) list.push(t);
       else byExperiment.set(t.info.experimentId, [t]);
@@ -62,11 +64,12 @@ export class MlflowTraceExporter implements TraceExporter {
         continue;
       }
       // Trace infos go in parallel (a few at a time): over REST each is its own request.
+      const infos = list.filter((t) => !isRemoteTrace(t));
       let next = 0;
       let retryable: unknown;
       const worker = async () => {
-        while (next < list.length && retryable === undefined) {
-          const t = list[next++] as Trace;
+        while (next < infos.length && retryable === undefined) {
+          const t = infos[next++] as Trace;
           try {
             await store.startTrace(t.info);
             await linkPrompts(store, t);
@@ -79,7 +82,7 @@ export class MlflowTraceExporter implements TraceExporter {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(START_TRACE_CONCURRENCY, list.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(START_TRACE_CONCURRENCY, infos.length) }, worker));
       if (retryable !== undefined) throw retryable;
     }
     if (dropped > 0) {
