@@ -12,6 +12,7 @@ import {
   resetTracing,
   trace,
   withSpan,
+  withTracingContextFromHttpRequestHeaders,
 } from '../../src/index.js';
 import { makeTempDir, REPO_ROOT } from '../helpers/paths.js';
 
@@ -73,6 +74,33 @@ describe('host OpenTelemetry setup', () => {
       context.disable();
     }
     void ROOT_CONTEXT;
+  });
+
+  it("with tracerProvider, spans under a caller's traceparent are the host's spans of that trace too", async () => {
+    const hostExporter = new InMemorySpanExporter();
+    const host = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(hostExporter)] });
+    const sink = new InMemoryTraceExporter();
+    await configureTracing({
+      destination: { type: 'custom', exporter: sink },
+      mode: 'immediate',
+      tracerProvider: host,
+      flushOnExit: false,
+    });
+    const remoteTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const remoteSpan = '00f067aa0ba902b7';
+    await withTracingContextFromHttpRequestHeaders({ traceparent: `00-${remoteTrace}-${remoteSpan}-01` }, () =>
+      withSpan({ name: 'handler' }, () => withSpan({ name: 'step' }, () => 1)),
+    );
+    await flushTraces();
+    const finished = hostExporter.getFinishedSpans();
+    const handler = finished.find((s) => s.name === 'handler')!;
+    const step = finished.find((s) => s.name === 'step')!;
+    expect(handler.spanContext().traceId).toBe(remoteTrace);
+    expect(handler.parentSpanContext?.spanId).toBe(remoteSpan);
+    expect(step.parentSpanContext?.spanId).toBe(handler.spanContext().spanId);
+    expect(sink.traces.map((t) => [t.info.traceId, t.data.spans.map((s) => s.parentId)])).toEqual([
+      [`tr-${remoteTrace}`, [remoteSpan, handler.spanContext().spanId]],
+    ]);
   });
 });
 
