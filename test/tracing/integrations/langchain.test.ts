@@ -29,6 +29,7 @@ import {
   traceTransformersPipeline,
   withActiveSpan,
   withSpan,
+  withTracingContextFromHttpRequestHeaders,
 } from '../../../src/index.js';
 import { loadTinyPipeline, promptTokens, spanNamed, spanTree, TINY_MODEL_ID } from './tiny-pipeline.js';
 
@@ -481,6 +482,21 @@ describe("the code a LangChain run calls sees the run's span as the active one (
         ['inner', 'helper', 'UNKNOWN'],
       ]);
     }
+  });
+
+  it("a chain run under a caller's traceparent joins the caller's trace (distributed tracing)", async () => {
+    const remoteTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const lambda = RunnableLambda.from(async (x: string) => helper(x)).withConfig({ runName: 'remote-work' });
+    await withTracingContextFromHttpRequestHeaders({ traceparent: `00-${remoteTrace}-00f067aa0ba902b7-01` }, () =>
+      lambda.invoke('hi', { callbacks: [tracer] }),
+    );
+    const [t] = await traces();
+    expect(t!.info.traceId).toBe(`tr-${remoteTrace}`);
+    expect(t!.data.spans.map((s) => [s.name, s.parentId === '00f067aa0ba902b7' ? 'caller' : s.parentId])).toEqual([
+      ['remote-work', 'caller'],
+      ['helper', t!.data.spans[0]!.spanId],
+      ['inner', t!.data.spans[1]!.spanId],
+    ]);
   });
 
   it("TransformersLLM runs a traced pipeline under its own LLM run's span", async () => {
