@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   configureTracing,
   flushTraces,
   getActiveTraceId,
   getCurrentActiveSpan,
   getLastActiveTraceId,
-  InMemoryTraceExporter,
   resetTracing,
   SpanType,
   startSpan,
@@ -16,22 +15,10 @@ import {
   updateCurrentTrace,
   withSpan,
 } from '../../src/index.js';
+import { useTracingSink } from '../helpers/tracing-sink.js';
 
-let sink: InMemoryTraceExporter;
-
-beforeEach(async () => {
-  sink = new InMemoryTraceExporter();
-  await configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'immediate', flushOnExit: false });
-});
-
-afterEach(async () => {
-  await resetTracing();
-});
-
-async function traces(): Promise<Trace[]> {
-  await flushTraces();
-  return sink.traces;
-}
+const tracing = useTracingSink();
+const traces = () => tracing.traces();
 
 function tree(t: Trace): Array<[string, string | null]> {
   const byId = new Map(t.data.spans.map((s) => [s.spanId, s.name]));
@@ -276,7 +263,11 @@ describe('trace()', () => {
 
 describe('getLastActiveTraceId()', () => {
   it('is the trace whose root span ended last, set when the root ends (before export), kept by untraced calls', async () => {
-    await configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'batch', flushOnExit: false });
+    await configureTracing({
+      destination: { type: 'custom', exporter: tracing.sink },
+      mode: 'batch',
+      flushOnExit: false,
+    });
     let inside: string | undefined;
     const f = trace(async function handle(x: number) {
       inside = getActiveTraceId();
@@ -286,7 +277,7 @@ describe('getLastActiveTraceId()', () => {
     expect(inside).toMatch(/^tr-[0-9a-f]{32}$/);
     expect(getLastActiveTraceId()).toBe(inside);
     // Batch mode: the trace is still queued, and the id is already there.
-    expect(sink.traces).toHaveLength(0);
+    expect(tracing.sink.traces).toHaveLength(0);
     expect((await traces()).map((t) => t.info.traceId)).toEqual([inside]);
 
     // A root that ends while a child is still open sets it at once.
@@ -299,9 +290,17 @@ describe('getLastActiveTraceId()', () => {
     expect(second).not.toBe(inside);
 
     // Disabled or sampled out: nothing recorded, the last id stays.
-    await configureTracing({ enabled: false, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await configureTracing({
+      enabled: false,
+      destination: { type: 'custom', exporter: tracing.sink },
+      flushOnExit: false,
+    });
     await f(2);
-    await configureTracing({ samplingRatio: 0, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await configureTracing({
+      samplingRatio: 0,
+      destination: { type: 'custom', exporter: tracing.sink },
+      flushOnExit: false,
+    });
     await f(3);
     expect(getLastActiveTraceId()).toBe(second);
     // Process-wide, as MLflow's: resetting tracing does not forget it.
@@ -312,7 +311,11 @@ describe('getLastActiveTraceId()', () => {
 
 describe('disabled and sampled tracing', () => {
   it('disabled: calls through, records nothing', async () => {
-    await configureTracing({ enabled: false, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await configureTracing({
+      enabled: false,
+      destination: { type: 'custom', exporter: tracing.sink },
+      flushOnExit: false,
+    });
     const f = trace((x: number) => x + 1);
     expect(f(1)).toBe(2);
     expect(withSpan({ name: 's' }, () => 3)).toBe(3);
@@ -322,7 +325,7 @@ describe('disabled and sampled tracing', () => {
   it('sampling ratio 0 drops whole traces, children included; 0.5 keeps about half', async () => {
     await configureTracing({
       samplingRatio: 0,
-      destination: { type: 'custom', exporter: sink },
+      destination: { type: 'custom', exporter: tracing.sink },
       mode: 'immediate',
       flushOnExit: false,
     });
@@ -332,7 +335,7 @@ describe('disabled and sampled tracing', () => {
     expect(await traces()).toHaveLength(0);
     await configureTracing({
       samplingRatio: 0.5,
-      destination: { type: 'custom', exporter: sink },
+      destination: { type: 'custom', exporter: tracing.sink },
       mode: 'immediate',
       flushOnExit: false,
     });

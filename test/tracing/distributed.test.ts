@@ -1,35 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   configureTracing,
-  flushTraces,
   getTracingContextHeadersForHttpRequest,
-  InMemoryTraceExporter,
   InvalidParameterError,
   isRemoteTrace,
-  resetTracing,
-  type Trace,
   trace,
   updateCurrentTrace,
   withSpan,
   withTracingContextFromHttpRequestHeaders,
 } from '../../src/index.js';
+import { useTracingSink } from '../helpers/tracing-sink.js';
 
-let sink: InMemoryTraceExporter;
+const tracing = useTracingSink();
+const traces = () => tracing.traces();
 
-beforeEach(async () => {
-  sink = new InMemoryTraceExporter();
-  await configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'immediate', flushOnExit: false });
-});
-
-afterEach(async () => {
-  await resetTracing();
+afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function traces(): Promise<Trace[]> {
-  await flushTraces();
-  return sink.traces;
-}
 
 const REMOTE_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const REMOTE_SPAN = 'b7ad6b7169203331';
@@ -51,7 +38,11 @@ describe('getTracingContextHeadersForHttpRequest()', () => {
     const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     expect(getTracingContextHeadersForHttpRequest()).toEqual({});
     expect(String(warning.mock.calls[0]?.[0])).toMatch(/No active span found/);
-    await configureTracing({ enabled: false, destination: { type: 'custom', exporter: sink }, flushOnExit: false });
+    await configureTracing({
+      enabled: false,
+      destination: { type: 'custom', exporter: tracing.sink },
+      flushOnExit: false,
+    });
     expect(withSpan({ name: 'off' }, () => getTracingContextHeadersForHttpRequest())).toEqual({});
   });
 });

@@ -44,15 +44,7 @@ describe('host OpenTelemetry setup', () => {
   });
 
   it('with tracerProvider, the host pipeline sees our spans and host spans nest under ours', async () => {
-    const hostExporter = new InMemorySpanExporter();
-    const host = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(hostExporter)] });
-    const sink = new InMemoryTraceExporter();
-    await configureTracing({
-      destination: { type: 'custom', exporter: sink },
-      mode: 'immediate',
-      tracerProvider: host,
-      flushOnExit: false,
-    });
+    const { hostExporter, host, sink } = await attachToHostProvider();
     const { context } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager());
@@ -77,15 +69,7 @@ describe('host OpenTelemetry setup', () => {
   });
 
   it("with tracerProvider, spans under a caller's traceparent are the host's spans of that trace too", async () => {
-    const hostExporter = new InMemorySpanExporter();
-    const host = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(hostExporter)] });
-    const sink = new InMemoryTraceExporter();
-    await configureTracing({
-      destination: { type: 'custom', exporter: sink },
-      mode: 'immediate',
-      tracerProvider: host,
-      flushOnExit: false,
-    });
+    const { hostExporter, sink } = await attachToHostProvider();
     const remoteTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const remoteSpan = '00f067aa0ba902b7';
     await withTracingContextFromHttpRequestHeaders({ traceparent: `00-${remoteTrace}-${remoteSpan}-01` }, () =>
@@ -103,6 +87,20 @@ describe('host OpenTelemetry setup', () => {
     ]);
   });
 });
+
+/** Tracing attached to a host's OpenTelemetry provider (which records into `hostExporter`), exporting to `sink`. */
+async function attachToHostProvider() {
+  const hostExporter = new InMemorySpanExporter();
+  const host = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(hostExporter)] });
+  const sink = new InMemoryTraceExporter();
+  await configureTracing({
+    destination: { type: 'custom', exporter: sink },
+    mode: 'immediate',
+    tracerProvider: host,
+    flushOnExit: false,
+  });
+  return { hostExporter, host, sink };
+}
 
 function runChild(
   mode: 'natural' | 'sigterm',
