@@ -1,14 +1,21 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  closeAllTrackingStores,
   configureTracing,
+  flushTraces,
   getTracingContextHeadersForHttpRequest,
   InvalidParameterError,
   isRemoteTrace,
+  logFeedback,
+  MlflowClient,
+  resetTracing,
   trace,
   updateCurrentTrace,
   withSpan,
   withTracingContextFromHttpRequestHeaders,
 } from '../../src/index.js';
+import { makeTempDir } from '../helpers/paths.js';
 import { useTracingSink } from '../helpers/tracing-sink.js';
 
 const tracing = useTracingSink();
@@ -158,5 +165,36 @@ describe('withTracingContextFromHttpRequestHeaders()', () => {
     expect(String(warning.mock.calls.at(-1)?.[0])).toMatch(/root span is in another process/);
     const [t] = await traces();
     expect(t!.info.tags.a).toBeUndefined();
+  });
+});
+
+describe('a remote trace in the embedded store', () => {
+  it('stores the spans and what was attached to the trace here (an assessment) without a trace info of its own', async () => {
+    const tmp = makeTempDir('distributed-store-');
+    const uri = `sqlite:///${join(tmp.dir, 'mlflow.db')}`;
+    process.env.MLFLOW_DEFAULT_ARTIFACT_ROOT = join(tmp.dir, 'mlruns');
+    try {
+      const client = new MlflowClient({ trackingUri: uri });
+      const experimentId = await client.createExperiment('remote');
+      await configureTracing({ destination: { type: 'mlflow', trackingUri: uri, experimentId }, flushOnExit: false });
+      await withTracingContextFromHttpRequestHeaders({ traceparent: HEADER }, () =>
+        withSpan({ name: 'handler', inputs: { q: 1 } }, async (span) => {
+          await logFeedback({ traceId: span.traceId, name: 'helpful', value: true });
+          span.setOutputs('ok');
+        }),
+      );
+      await flushTraces();
+      const t = await client.getTrace(`tr-${REMOTE_TRACE}`);
+      expect(t.data.spans.map((s) => [s.name, s.parentId, s.inputs, s.outputs])).toEqual([
+        ['handler', REMOTE_SPAN, { q: 1 }, 'ok'],
+      ]);
+      expect(t.info.experimentId).toBe(experimentId);
+      expect(t.info.assessments?.map((a) => [a.name, (a as { value?: unknown }).value])).toEqual([['helpful', true]]);
+    } finally {
+      await resetTracing();
+      await closeAllTrackingStores();
+      delete process.env.MLFLOW_DEFAULT_ARTIFACT_ROOT;
+      tmp.cleanup();
+    }
   });
 });

@@ -63,6 +63,18 @@ export class MlflowTraceExporter implements TraceExporter {
         reasons.push(`experiment ${experimentId}: ${(err as Error).message}`);
         continue;
       }
+      // A remote trace's info is the caller's to record; what was attached to it here (assessments logged
+      // inside the request, prompts loaded there) goes to the trace its spans have just joined.
+      for (const t of list) {
+        if (!isRemoteTrace(t)) continue;
+        try {
+          if (t.info.assessments?.length) await store.createAssessments(t.info.assessments);
+        } catch (err) {
+          if (isRetryable(err)) throw err;
+          warn(`Failed to log the assessments of trace ${t.info.traceId}: ${(err as Error).message}`);
+        }
+        await linkPrompts(store, t);
+      }
       // Trace infos go in parallel (a few at a time): over REST each is its own request.
       const infos = list.filter((t) => !isRemoteTrace(t));
       let next = 0;
