@@ -137,7 +137,9 @@ export function activeSpan(): ActiveSpan | RemoteParent | undefined {
     return own;
   }
   if (!framework || framework === own || framework.isEnded) return own;
-  if (own === undefined || own instanceof RemoteParent) return framework;
+  if (own === undefined) return framework;
+  // A run inside a caller's context (a chain invoked by a request handler) is in the caller's trace.
+  if (own instanceof RemoteParent) return framework.otelTraceId === own.otelTraceId ? framework : own;
   return isAncestor(own, framework) ? framework : own;
 }
 

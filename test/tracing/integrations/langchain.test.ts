@@ -497,6 +497,19 @@ describe("the code a LangChain run calls sees the run's span as the active one (
       ['helper', t!.data.spans[0]!.spanId],
       ['inner', t!.data.spans[1]!.spanId],
     ]);
+    // The other way round, a caller's context entered inside a lambda wins there: its spans go to that trace.
+    sink.clear();
+    const relay = RunnableLambda.from(async (x: string) =>
+      withTracingContextFromHttpRequestHeaders({ traceparent: `00-${remoteTrace}-00f067aa0ba902b7-01` }, () =>
+        helper(x),
+      ),
+    ).withConfig({ runName: 'relay' });
+    await relay.invoke('yo', { callbacks: [tracer] });
+    const relayed = await traces();
+    expect(relayed.map((r) => [r.info.traceId === `tr-${remoteTrace}`, r.data.spans.map((s) => s.name)])).toEqual([
+      [true, ['helper', 'inner']],
+      [false, ['relay']],
+    ]);
   });
 
   it("TransformersLLM runs a traced pipeline under its own LLM run's span", async () => {
