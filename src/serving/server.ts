@@ -17,6 +17,7 @@ import type { LimitFunction } from 'p-limit';
 import { readEnv } from '../config/env.js';
 import { loadModel } from '../pyfunc/load.js';
 import { withSpan } from '../tracing/api.js';
+import { parseTraceparent, withTracingContextFromHttpRequestHeaders } from '../tracing/distributed.js';
 import type { MlflowClient } from '../tracking/client.js';
 import { SpanType } from '../tracking/entities/index.js';
 import { ErrorCode, invalidParameter, MlflowError } from '../tracking/errors.js';
@@ -109,6 +110,14 @@ export interface ServeOptions {
    * and predictions) with the tracing configuration in effect. Default false.
    */
   tracing?: boolean;
+  /**
+   * With `tracing`: an invocation whose request carries a W3C `traceparent` header (from
+   * `getTracingContextHeadersForHttpRequest()`, or Python MLflow's `get_tracing_context_headers_for_http_request()`)
+   * records its `/invocations` span into the caller's trace, under the caller's span (distributed tracing).
+   * A malformed header is ignored, as W3C Trace Context says: that invocation starts its own trace.
+   * Default false: each invocation is a trace of its own.
+   */
+  joinCallerTrace?: boolean;
   /** Aborting it shuts the server down gracefully. */
   signal?: AbortSignal;
   /** Longest wait for in-flight requests at shutdown before their connections are closed; default the timeout. */
@@ -145,6 +154,7 @@ interface Settings {
   accessLog: ((entry: AccessLogEntry) => void) | undefined;
   log: (line: string) => void;
   tracing: boolean;
+  joinCallerTrace: boolean;
   signal: AbortSignal | undefined;
   shutdownTimeoutMs: number;
 }
@@ -251,6 +261,11 @@ function resolveSettings(options: ServeOptions): Settings {
   if (options.log !== undefined && options.log !== false && typeof options.log !== 'function') {
     throw invalidParameter(`serve: 'log' must be a function or false, got ${JSON.stringify(options.log)}.`);
   }
+  if (options.joinCallerTrace !== undefined && typeof options.joinCallerTrace !== 'boolean') {
+    throw invalidParameter(
+      `serve: 'joinCallerTrace' must be a boolean, got ${JSON.stringify(options.joinCallerTrace)}.`,
+    );
+  }
   const log = options.log === false ? () => {} : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
   let accessLog: Settings['accessLog'];
   if (options.accessLog === undefined || options.accessLog === true) accessLog = (e) => log(e.line);
@@ -273,6 +288,7 @@ function resolveSettings(options: ServeOptions): Settings {
     accessLog,
     log,
     tracing: options.tracing === true,
+    joinCallerTrace: options.joinCallerTrace === true,
     signal: options.signal,
     shutdownTimeoutMs: shutdownSeconds * 1000,
   };
@@ -300,31 +316,20 @@ function urlOf(host: string, port: number): string {
 
 /** Answers one invocation: parse, predict within the concurrency bound, optionally traced. */
 function makeInvoker(model: ScorableModel, settings: Settings, limit: LimitFunction) {
-  const predict = (parsed: Exclude<ReturnType<typeof parseInvocation>, ScoringResponse>, abandoned: () => boolean) =>
+  const predict = (
+    parsed: Exclude<ReturnType<typeof parseInvocation>, ScoringResponse>,
+    abandoned: () => boolean,
+    traceparent: string | undefined,
+  ) =>
     limit(async (): Promise<ScoringResponse> => {
       // A request that timed out while queued is not run at all.
       if (abandoned()) return { status: 504, contentType: CONTENT_TYPE_JSON, body: TIMEOUT_BODY };
       if (!settings.tracing) return predictInvocation(model, parsed);
-      return withSpan(
-        {
-          name: '/invocations',
-          spanType: SpanType.CHAIN,
-          parent: null,
-          inputs: { data: unwrapNumpy(parsed.data), params: parsed.params ?? null },
-        },
-        async (span) => {
-          const response = await predictInvocation(model, parsed);
-          span.setAttribute('http.status_code', response.status);
-          if (response.status === 200) span.setOutputs(response.predictions ?? null);
-          else {
-            span.setOutputs(null);
-            span.setStatus({ statusCode: 'ERROR', description: response.body.slice(0, 1000) });
-          }
-          return response;
-        },
-      );
+      const caller = settings.joinCallerTrace ? callerContext(traceparent) : undefined;
+      const traced = () => tracedPrediction(model, parsed, caller === undefined ? null : undefined);
+      return caller === undefined ? traced() : withTracingContextFromHttpRequestHeaders(caller, traced);
     });
-  return async (body: Uint8Array, contentType: string | undefined): Promise<ScoringResponse> => {
+  return async (body: Uint8Array, contentType: string | undefined, traceparent?: string): Promise<ScoringResponse> => {
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ScoringResponse>((resolve) => {
@@ -336,7 +341,7 @@ function makeInvoker(model: ScorableModel, settings: Settings, limit: LimitFunct
     const work = (async () => {
       const parsed = parseInvocation(body, contentType, model.signature);
       if (isScoringResponse(parsed)) return parsed;
-      return predict(parsed, () => timedOut);
+      return predict(parsed, () => timedOut, traceparent);
     })();
     try {
       return await Promise.race([work, timeout]);
@@ -344,6 +349,37 @@ function makeInvoker(model: ScorableModel, settings: Settings, limit: LimitFunct
       clearTimeout(timer);
     }
   };
+}
+
+/** The root `/invocations` span around a prediction: a trace of its own (`parent: null`), or under the caller's context. */
+function tracedPrediction(
+  model: ScorableModel,
+  parsed: Exclude<ReturnType<typeof parseInvocation>, ScoringResponse>,
+  parent: null | undefined,
+): Promise<ScoringResponse> {
+  return withSpan(
+    {
+      name: '/invocations',
+      spanType: SpanType.CHAIN,
+      parent,
+      inputs: { data: unwrapNumpy(parsed.data), params: parsed.params ?? null },
+    },
+    async (span) => {
+      const response = await predictInvocation(model, parsed);
+      span.setAttribute('http.status_code', response.status);
+      if (response.status === 200) span.setOutputs(response.predictions ?? null);
+      else {
+        span.setOutputs(null);
+        span.setStatus({ statusCode: 'ERROR', description: response.body.slice(0, 1000) });
+      }
+      return response;
+    },
+  );
+}
+
+/** The caller's trace context when `traceparent` is well formed; a malformed one is ignored (W3C Trace Context). */
+function callerContext(traceparent: string | undefined): { traceparent: string } | undefined {
+  return traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : undefined;
 }
 
 async function loadServedModel(settings: Settings): Promise<ScorableModel> {
@@ -425,7 +461,11 @@ async function buildApp(
     const body = (req.body as Buffer | undefined) ?? EMPTY;
     stats.inflight++;
     try {
-      return send(reply, await invoke(body, originalContentType.get(req.raw)));
+      const traceparent = req.headers.traceparent;
+      return send(
+        reply,
+        await invoke(body, originalContentType.get(req.raw), Array.isArray(traceparent) ? traceparent[0] : traceparent),
+      );
     } finally {
       stats.inflight--;
     }

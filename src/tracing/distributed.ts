@@ -78,21 +78,25 @@ function remoteParentOf(headers: HttpHeadersLike): RemoteParent {
         "'mlflow.tracing.distributed.get_tracing_context_headers_for_http_request' API).",
     );
   }
-  const m = TRACEPARENT.exec(raw.trim());
-  const [, version, traceId, spanId, flags, rest] = m ?? [];
-  if (
-    !m ||
-    version === 'ff' ||
-    (version === '00' && rest !== undefined) ||
-    /^0+$/.test(traceId!) ||
-    /^0+$/.test(spanId!)
-  ) {
+  const parent = parseTraceparent(raw);
+  if (!parent) {
     throw new InvalidParameterError(
       `Invalid traceparent header '${raw}': expected the W3C Trace Context form ` +
         '00-<32 hex digits trace id>-<16 hex digits parent span id>-<2 hex digits flags>, ids not all zeros.',
     );
   }
-  return new RemoteParent(traceId!, spanId!, flags!);
+  return parent;
+}
+
+/** @internal The caller's span a `traceparent` value names, or undefined when it is malformed. */
+export function parseTraceparent(value: string): RemoteParent | undefined {
+  const m = TRACEPARENT.exec(value.trim());
+  if (!m) return undefined;
+  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string?];
+  if (version === 'ff' || (version === '00' && rest !== undefined) || /^0+$/.test(traceId) || /^0+$/.test(spanId)) {
+    return undefined;
+  }
+  return new RemoteParent(traceId, spanId, flags);
 }
 
 function headerValue(headers: HttpHeadersLike, name: string): string | undefined {

@@ -7,6 +7,7 @@ import {
   flushTraces,
   getServingCommand,
   InMemoryTraceExporter,
+  isRemoteTrace,
   MLFLOW_REFERENCE_VERSION,
   resetTracing,
   type ScoringServer,
@@ -211,6 +212,46 @@ describe('serve(): traces', () => {
       expect(bad!.attributes['http.status_code']).toBe(400);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('serve(): joinCallerTrace', () => {
+  const sink = new InMemoryTraceExporter();
+  beforeAll(() =>
+    configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'immediate', flushOnExit: false }),
+  );
+  afterAll(() => resetTracing());
+
+  it("records an invocation carrying a traceparent into the caller's trace; a malformed one starts its own", async () => {
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpan = '00f067aa0ba902b7';
+    const traceparent = `00-${callerTrace}-${callerSpan}-01`;
+    const joining = await serve({ model: echoModel(), port: 0, log: false, tracing: true, joinCallerTrace: true });
+    const plain = await serve({ model: echoModel(), port: 0, log: false, tracing: true });
+    try {
+      await post(joining, { inputs: ['joined'] }, { ...JSON_HEADERS, traceparent });
+      await post(joining, { inputs: ['bad header'] }, { ...JSON_HEADERS, traceparent: 'not-a-traceparent' });
+      await post(joining, { inputs: ['no header'] });
+      await post(plain, { inputs: ['option off'] }, { ...JSON_HEADERS, traceparent });
+      await flushTraces();
+      const got = sink.traces.map((t) => [
+        t.info.traceId === `tr-${callerTrace}`,
+        isRemoteTrace(t),
+        t.data.spans.map((s) => [s.name, s.inputs, s.parentId === callerSpan]),
+      ]);
+      expect(got).toEqual([
+        [true, true, [['/invocations', { data: ['joined'], params: null }, true]]],
+        [false, false, [['/invocations', { data: ['bad header'], params: null }, false]]],
+        [false, false, [['/invocations', { data: ['no header'], params: null }, false]]],
+        [false, false, [['/invocations', { data: ['option off'], params: null }, false]]],
+      ]);
+      await expect(serve({ model: echoModel(), joinCallerTrace: 'yes' as never })).rejects.toThrow(
+        `serve: 'joinCallerTrace' must be a boolean, got "yes".`,
+      );
+    } finally {
+      await joining.close();
+      await plain.close();
     }
   });
 });
