@@ -19,6 +19,7 @@ import {
   resetFluentState,
   resetTracing,
   SpanType,
+  serve,
   setExperiment,
   setTrackingUri,
   withSpan,
@@ -27,6 +28,7 @@ import {
 import { type MlflowServer, startMlflowServer } from '../helpers/mlflow-server.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runPythonJson } from '../helpers/python.js';
+import { echoModel } from '../serving/models.js';
 
 type PySpan = [
   name: string,
@@ -136,6 +138,30 @@ describe.each(['embedded store', 'mlflow server'] as const)('distributed tracing
     expect(got.headers.traceparent).toContain(`-${py.spans[1]![2]}-`);
     expect(py.spans[1]!.slice(4)).toEqual([{ question: 'from python' }, 'an answer from node']);
     expect(ours).toEqual(py.spans);
+  });
+
+  it("a Python client's call to the SDK's scoring server (joinCallerTrace) lands in the client's trace", async () => {
+    const scoring = await serve({ model: echoModel(), port: 0, log: false, tracing: true, joinCallerTrace: true });
+    try {
+      const got = await runPythonJson<{ trace_id: string; answer: unknown }>('distributed_tracing.py', {
+        op: 'client',
+        tracking_uri: uri,
+        experiment_name: EXPERIMENT,
+        url: `${scoring.url}/invocations`,
+        body: { inputs: ['scored'] },
+      });
+      expect(got.answer).toEqual({ predictions: ['scored'] });
+      await flushTraces();
+      const { py, ours } = await readBoth(got.trace_id);
+      expect(tree(py.spans)).toEqual([
+        ['py-client', null, 'AGENT'],
+        ['/invocations', 'py-client', 'CHAIN'],
+      ]);
+      expect(py.spans[1]!.slice(4)).toEqual([{ data: ['scored'], params: null }, ['scored']]);
+      expect(ours).toEqual(py.spans);
+    } finally {
+      await scoring.close();
+    }
   });
 
   it("the SDK client's trace holds the spans of the Python handler it called", async () => {

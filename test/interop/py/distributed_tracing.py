@@ -1,7 +1,7 @@
 """Distributed tracing interop, Python side. Reads a JSON payload on stdin:
 
-{"op": "client", "tracking_uri": ..., "experiment_name": ..., "url": ...}
-    Opens a span 'py-client', sends a POST to `url` with get_tracing_context_headers_for_http_request()'s
+{"op": "client", "tracking_uri": ..., "experiment_name": ..., "url": ..., "body"?: ...}
+    Opens a span 'py-client', sends a POST of `body` to `url` with get_tracing_context_headers_for_http_request()'s
     headers (the SDK's server answers it), closes the span; prints {"trace_id", "answer", "headers"}.
 {"op": "server", "tracking_uri": ..., "experiment_name": ..., "headers": {...}}
     Handles a request the SDK sent: within set_tracing_context_from_http_request_headers(headers), spans
@@ -33,7 +33,8 @@ def main():
         with mlflow.start_span("py-client", span_type="AGENT") as span:
             span.set_inputs({"question": "from python"})
             headers = get_tracing_context_headers_for_http_request()
-            resp = requests.post(payload["url"], json={"question": "from python"}, headers=headers, timeout=30)
+            body = payload.get("body", {"question": "from python"})
+            resp = requests.post(payload["url"], json=body, headers=headers, timeout=30)
             resp.raise_for_status()
             answer = resp.json()
             span.set_outputs(answer)
