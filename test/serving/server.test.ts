@@ -214,16 +214,9 @@ describe('serve(): traces', () => {
       await server.close();
     }
   });
-});
-
-describe('serve(): joinCallerTrace', () => {
-  const sink = new InMemoryTraceExporter();
-  beforeAll(() =>
-    configureTracing({ destination: { type: 'custom', exporter: sink }, mode: 'immediate', flushOnExit: false }),
-  );
-  afterAll(() => resetTracing());
 
   it("records an invocation carrying a traceparent into the caller's trace; a malformed one starts its own", async () => {
+    sink.clear();
     const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
     const traceparent = `00-${callerTrace}-${callerSpan}-01`;
