@@ -16,8 +16,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LimitFunction } from 'p-limit';
 import { readEnv } from '../config/env.js';
 import { loadModel } from '../pyfunc/load.js';
-import { withSpan } from '../tracing/api.js';
-import { parseTraceparent, withTracingContextFromHttpRequestHeaders } from '../tracing/distributed.js';
+import { runUnderRemoteParent, withSpan } from '../tracing/api.js';
+import { parseTraceparent } from '../tracing/distributed.js';
 import type { MlflowClient } from '../tracking/client.js';
 import { SpanType } from '../tracking/entities/index.js';
 import { ErrorCode, invalidParameter, MlflowError } from '../tracking/errors.js';
@@ -325,9 +325,10 @@ function makeInvoker(model: ScorableModel, settings: Settings, limit: LimitFunct
       // A request that timed out while queued is not run at all.
       if (abandoned()) return { status: 504, contentType: CONTENT_TYPE_JSON, body: TIMEOUT_BODY };
       if (!settings.tracing) return predictInvocation(model, parsed);
-      const caller = settings.joinCallerTrace ? callerContext(traceparent) : undefined;
-      const traced = () => tracedPrediction(model, parsed, caller === undefined ? null : undefined);
-      return caller === undefined ? traced() : withTracingContextFromHttpRequestHeaders(caller, traced);
+      // A malformed traceparent is ignored, as W3C Trace Context says: the invocation starts its own trace.
+      const caller = settings.joinCallerTrace && traceparent !== undefined ? parseTraceparent(traceparent) : undefined;
+      if (caller === undefined) return tracedPrediction(model, parsed, null);
+      return runUnderRemoteParent(caller, () => tracedPrediction(model, parsed, undefined));
     });
   return async (body: Uint8Array, contentType: string | undefined, traceparent?: string): Promise<ScoringResponse> => {
     let timedOut = false;
@@ -375,11 +376,6 @@ function tracedPrediction(
       return response;
     },
   );
-}
-
-/** The caller's trace context when `traceparent` is well formed; a malformed one is ignored (W3C Trace Context). */
-function callerContext(traceparent: string | undefined): { traceparent: string } | undefined {
-  return traceparent !== undefined && parseTraceparent(traceparent) ? { traceparent } : undefined;
 }
 
 async function loadServedModel(settings: Settings): Promise<ScorableModel> {
